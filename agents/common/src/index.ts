@@ -1,0 +1,30 @@
+// The agent kit's public surface.
+export * from './contract/schemas.js';
+export * from './contract/errors.js';
+export * from './contract/problem.js';
+export { buildOpenApi } from './contract/openapi.js';
+export * from './config.js';
+export type * from './ports/job-backend.js';
+export type * from './ports/readiness.js';
+export type * from './ports/llm.js';
+export { noopLogger, type Logger, type LogFields } from './ports/logger.js';
+export { createMemoryBackend } from './adapters/memory/memory-backend.js';
+export { AgentMetrics, LATENCY_BUCKETS_MS } from './observability/metrics.js';
+export { createLogger } from './observability/logger.js';
+export { scrubText, scrubValue } from './observability/pii.js';
+export * from './observability/tracing.js';
+export { JobEngine, type EngineOptions, type Submission, type SubmitResult } from './jobs/engine.js';
+export { backoffDelay, type BackoffPolicy } from './jobs/backoff.js';
+export { parseIdempotencyKey, fingerprint, canonicalJson, deriveChildKey } from './jobs/idempotency.js';
+export * from './service/agent-definition.js';
+export { createAgentService, describeAgent, DEFAULT_TENANT, type AgentService, type AgentServiceOptions } from './service/create-service.js';
+export { readBuildInfo, type BuildInfo } from './service/build-info.js';
+export { checkReadiness, type ReadinessReport } from './service/readiness.js';
+export {
+  runAgent,
+  buildAgentFromConfig,
+  createJobBackend,
+  REPO_ROOT,
+  type AgentRuntime,
+  type AgentFactoryResult,
+} from './service/run-agent.js';
