@@ -9,8 +9,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderSchemaFiles, VERSION_FILE } from '../agents/common/src/contract/json-schema.js';
-import { compareSchemaFiles } from '../agents/common/src/contract/schema-compat.js';
+import {
+  compareSchemaFiles,
+  renderSchemaFiles,
+  VERSION_FILE,
+} from '../agents/common/src/contract/json-schema.js';
 import { SCHEMA_VERSION } from '../agents/common/src/contract/schemas.js';
 
 /** Where the committed schema files live, found from this file rather than the working directory. */

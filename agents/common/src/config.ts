@@ -8,7 +8,9 @@ export class ConfigError extends Error {
     readonly expected: string,
     readonly got: string | undefined,
   ) {
-    super(`config error: ${variable} must be ${expected}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`);
+    super(
+      `config error: ${variable} must be ${expected}${got === undefined ? '' : ` (got ${JSON.stringify(got)})`}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -36,7 +38,7 @@ const num = (min: number, max: number): Parser<number> => ({
 });
 const oneOf = <T extends string>(values: readonly T[]): Parser<T> => ({
   expected: `one of ${values.join(', ')}`,
-  parse: (raw) => (values as readonly string[]).includes(raw) ? (raw as T) : undefined,
+  parse: (raw) => ((values as readonly string[]).includes(raw) ? (raw as T) : undefined),
 });
 const url = (protocols: readonly string[]): Parser<string> => ({
   expected: `a URL (${protocols.join(', ')})`,
@@ -105,8 +107,16 @@ const SPEC = {
   shutdownGraceMs: { env: 'SHUTDOWN_GRACE_MS', p: int(0, 600_000), def: 10_000 },
   sseHeartbeatMs: { env: 'SSE_HEARTBEAT_MS', p: int(100, 15_000), def: 15_000 },
   ollamaBaseUrl: { env: 'OLLAMA_BASE_URL', p: url(['http:', 'https:']), def: undefined },
-  modelId: { env: 'MODEL_ID', p: text(/^[\w.:/-]{1,128}$/, 'an Ollama model name like tinyllama or llama3.2:1b'), def: 'tinyllama' },
-  embedModel: { env: 'EMBED_MODEL', p: text(/^[\w.:/-]{1,128}$/, 'an Ollama embedding model name'), def: undefined },
+  modelId: {
+    env: 'MODEL_ID',
+    p: text(/^[\w.:/-]{1,128}$/, 'an Ollama model name like tinyllama or llama3.2:1b'),
+    def: 'tinyllama',
+  },
+  embedModel: {
+    env: 'EMBED_MODEL',
+    p: text(/^[\w.:/-]{1,128}$/, 'an Ollama embedding model name'),
+    def: undefined,
+  },
   temperature: { env: 'TEMPERATURE', p: num(0, 2), def: 0.2 },
   maxTokens: { env: 'MAX_TOKENS', p: int(1, 131_072), def: 512 },
   redisUrl: { env: 'REDIS_URL', p: url(['redis:', 'rediss:']), def: undefined },
@@ -166,7 +176,11 @@ export function loadConfig(
   }
   const cfg = out as unknown as AgentConfig;
   if (cfg.retryMaxMs < cfg.retryBaseMs) {
-    throw new ConfigError('AGENT_RETRY_MAX_MS', `at least AGENT_RETRY_BASE_MS (${cfg.retryBaseMs})`, String(cfg.retryMaxMs));
+    throw new ConfigError(
+      'AGENT_RETRY_MAX_MS',
+      `at least AGENT_RETRY_BASE_MS (${cfg.retryBaseMs})`,
+      String(cfg.retryMaxMs),
+    );
   }
   if (cfg.vectorProvider === 'qdrant' && !cfg.qdrantUrl) {
     throw new ConfigError('QDRANT_URL', 'set when VECTOR_PROVIDER=qdrant', undefined);

@@ -9,6 +9,16 @@ export type * from './ports/readiness.js';
 export type * from './ports/llm.js';
 export { noopLogger, type Logger, type LogFields } from './ports/logger.js';
 export { createMemoryBackend } from './adapters/memory/memory-backend.js';
+export { createOllamaClient, type OllamaClientOptions } from './adapters/ollama/ollama-client.js';
+export { createLlmFromConfig } from './adapters/ollama/from-config.js';
+export {
+  AgentClient,
+  type AgentClientOptions,
+  type CallContext,
+  type SubmitRequest,
+  type RunOptions,
+} from './client/agent-client.js';
+export { readJobEvents } from './client/sse-reader.js';
 export { AgentMetrics, LATENCY_BUCKETS_MS } from './observability/metrics.js';
 export { createLogger } from './observability/logger.js';
 export { scrubText, scrubValue } from './observability/pii.js';
@@ -17,8 +27,17 @@ export { JobEngine, type EngineOptions, type Submission, type SubmitResult } fro
 export { backoffDelay, type BackoffPolicy } from './jobs/backoff.js';
 export { parseIdempotencyKey, fingerprint, canonicalJson, deriveChildKey } from './jobs/idempotency.js';
 export * from './service/agent-definition.js';
-export { createAgentService, describeAgent, DEFAULT_TENANT, type AgentService, type AgentServiceOptions } from './service/create-service.js';
+export {
+  createAgentService,
+  describeAgent,
+  DEFAULT_TENANT,
+  type AgentService,
+  type AgentServiceOptions,
+} from './service/create-service.js';
 export { readBuildInfo, type BuildInfo } from './service/build-info.js';
+export { createHttpApp, type HttpAppOptions } from './service/http-app.js';
+export { sendProblem } from './service/http-errors.js';
+export { formatSse, streamJobEvents, lastEventId } from './service/sse.js';
 export { checkReadiness, type ReadinessReport } from './service/readiness.js';
 export {
   runAgent,

@@ -1,4 +1,9 @@
-import { defineKind, type AgentDefinition, type AgentRuntime, type AgentFactoryResult } from '@sutazai/agent-kit';
+import {
+  defineKind,
+  type AgentDefinition,
+  type AgentRuntime,
+  type AgentFactoryResult,
+} from '@sutazai/agent-kit';
 import { planDeterministically } from './deterministic-planner.js';
 import { PlanInput, PlanOutput } from './plan-schema.js';
 
@@ -19,7 +24,13 @@ export function plannerDefinition(): AgentDefinition {
         output: PlanOutput,
         example: {
           question: 'How do I start the stack and run the tests?',
-          context: [{ chunk_id: 'README.md#0', source: 'README.md', text: 'Run npm start to start the stack; npm test runs the tests.' }],
+          context: [
+            {
+              chunk_id: 'README.md#0',
+              source: 'README.md',
+              text: 'Run npm start to start the stack; npm test runs the tests.',
+            },
+          ],
           max_steps: 6,
         },
         handler: async (input, ctx) => {

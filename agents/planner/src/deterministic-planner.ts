@@ -22,7 +22,11 @@ export function keywords(text: string, limit = 12): string[] {
 /** Classifies a question by its form. */
 export function classify(question: string): QuestionType {
   const q = question.trim().toLowerCase();
-  if (/\b(difference|differ|compare|comparison|versus|vs\.?|better than|or)\b.*\?/.test(q) && /\b(difference|differ|compare|comparison|versus|vs\.?|better than)\b/.test(q)) return 'comparison';
+  if (
+    /\b(difference|differ|compare|comparison|versus|vs\.?|better than|or)\b.*\?/.test(q) &&
+    /\b(difference|differ|compare|comparison|versus|vs\.?|better than)\b/.test(q)
+  )
+    return 'comparison';
   if (/^(how (do|can|should|to|would)|steps|what steps|walk me)/.test(q)) return 'how_to';
   if (/^(list|name|enumerate|which (are|ones))|\bwhat are (the|all)\b/.test(q)) return 'list';
   if (/^(what is|what's|what are|define|who is|meaning of)\b/.test(q)) return 'definition';
@@ -75,12 +79,20 @@ export function planDeterministically(input: PlanInput): Plan {
     steps.push({ id: `s${steps.length + 1}`, action, description, chunk_ids });
   };
   const needsRetrieval = chunks.length === 0;
-  if (needsRetrieval) add('retrieve', `Find passages about: ${words.slice(0, 6).join(', ') || input.question}`);
-  if (chunks.length > 0) add('read', `Read the ${chunks.length} passage(s) that mention the key terms`, chunks);
-  for (const sub of subs.length > 1 ? subs : []) add('read', `Find what the passages say about: ${sub}`, chunks);
-  if (type === 'comparison') add('compare', `Contrast ${words.slice(0, 2).join(' and ') || 'the items'} point by point`, chunks);
+  if (needsRetrieval)
+    add('retrieve', `Find passages about: ${words.slice(0, 6).join(', ') || input.question}`);
+  if (chunks.length > 0)
+    add('read', `Read the ${chunks.length} passage(s) that mention the key terms`, chunks);
+  for (const sub of subs.length > 1 ? subs : [])
+    add('read', `Find what the passages say about: ${sub}`, chunks);
+  if (type === 'comparison')
+    add('compare', `Contrast ${words.slice(0, 2).join(' and ') || 'the items'} point by point`, chunks);
   if (type === 'list' || type === 'how_to') {
-    add('enumerate', type === 'how_to' ? 'Order the steps as the sources give them' : 'Collect every item the sources name', chunks);
+    add(
+      'enumerate',
+      type === 'how_to' ? 'Order the steps as the sources give them' : 'Collect every item the sources name',
+      chunks,
+    );
   }
   add('answer', `Answer as ${STYLE[type]} text, citing the passages used`, chunks);
   add('verify', 'Check that every claim is supported by a cited passage');

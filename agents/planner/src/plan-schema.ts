@@ -19,7 +19,15 @@ export const PlanInput = z
 export type PlanInput = z.infer<typeof PlanInput>;
 
 /** What kind of answer the question wants. */
-export const QuestionType = z.enum(['definition', 'how_to', 'comparison', 'list', 'yes_no', 'reason', 'factual']);
+export const QuestionType = z.enum([
+  'definition',
+  'how_to',
+  'comparison',
+  'list',
+  'yes_no',
+  'reason',
+  'factual',
+]);
 export type QuestionType = z.infer<typeof QuestionType>;
 
 /** One step of a plan. */

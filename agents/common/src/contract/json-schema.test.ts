@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalize, contractJsonSchemas, renderSchemaFiles, schemaId, schemaTitle, VERSION_FILE } from './json-schema.js';
+import {
+  canonicalize,
+  contractJsonSchemas,
+  renderSchemaFiles,
+  schemaId,
+  schemaTitle,
+  VERSION_FILE,
+} from './json-schema.js';
 import { CONTRACT_SCHEMAS, SCHEMA_VERSION } from './schemas.js';
 
 describe('contractJsonSchemas', () => {
@@ -29,7 +36,13 @@ describe('contractJsonSchemas', () => {
 
   it('is deterministic, leading with identity keywords', () => {
     expect(JSON.stringify(contractJsonSchemas())).toBe(JSON.stringify(schemas));
-    expect(Object.keys(schemas['job-record']).slice(0, 5)).toEqual(['$schema', '$id', 'title', 'type', 'properties']);
+    expect(Object.keys(schemas['job-record']).slice(0, 5)).toEqual([
+      '$schema',
+      '$id',
+      'title',
+      'type',
+      'properties',
+    ]);
   });
 });
 
@@ -49,7 +62,9 @@ describe('canonicalize', () => {
   });
 
   it('treats a property named like a keyword as a name, not a keyword', () => {
-    const out = canonicalize({ properties: { type: { type: 'string' }, description: { type: 'string' } } }) as {
+    const out = canonicalize({
+      properties: { type: { type: 'string' }, description: { type: 'string' } },
+    }) as {
       properties: object;
     };
     expect(Object.keys(out.properties)).toEqual(['type', 'description']);

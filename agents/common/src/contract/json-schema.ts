@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findBreakingChanges } from './schema-compat.js';
 import { CONTRACT_SCHEMAS, SCHEMA_VERSION } from './schemas.js';
 
 /** Name of one committed contract schema file (without `.json`), e.g. `job-request`. */
@@ -27,8 +28,7 @@ export function schemaTitle(name: string): string {
 export function contractJsonSchemas(): Record<ContractSchemaName, Record<string, unknown>> {
   const out = {} as Record<ContractSchemaName, Record<string, unknown>>;
   for (const name of Object.keys(CONTRACT_SCHEMAS) as ContractSchemaName[]) {
-    // io 'input': the files describe what our parsers accept on the wire (what a sender must
-    // satisfy: defaulted fields stay optional, unknown keys of non-strict objects pass).
+    // io 'input': a file states what a sender must send (defaulted fields optional), which is what JobRequest needs.
     const generated = z.toJSONSchema(CONTRACT_SCHEMAS[name], {
       target: 'draft-2020-12',
       io: 'input',
@@ -53,6 +53,55 @@ export function renderSchemaFiles(): Map<string, string> {
   }
   files.set(VERSION_FILE, `${SCHEMA_VERSION}\n`);
   return files;
+}
+
+/** How a directory of committed schema files compares with the freshly generated ones. */
+export interface SchemaFilesReport {
+  /** Files that differ from what generation gives now (missing, changed, or no longer generated). */
+  readonly stale: string[];
+  /** Breaking changes, prefixed by file name; only counted while VERSION is unchanged. */
+  readonly breaking: string[];
+}
+
+/**
+ * Compares committed schema files with generated ones (both by file name, `VERSION` included).
+ * A breaking change matters only when the committed VERSION equals the generated one: a version
+ * bump is exactly what licenses it.
+ */
+export function compareSchemaFiles(
+  committed: ReadonlyMap<string, string>,
+  generated: ReadonlyMap<string, string>,
+  versionFile = VERSION_FILE,
+): SchemaFilesReport {
+  const stale: string[] = [];
+  const breaking: string[] = [];
+  for (const [file, content] of generated) {
+    if (committed.get(file) !== content) stale.push(file);
+  }
+  for (const file of committed.keys()) {
+    if (!generated.has(file)) stale.push(file);
+  }
+  const sameVersion = committed.get(versionFile)?.trim() === generated.get(versionFile)?.trim();
+  if (!sameVersion) return { stale, breaking };
+  for (const [file, content] of committed) {
+    if (!file.endsWith('.json')) continue;
+    const fresh = generated.get(file);
+    if (fresh === undefined) {
+      breaking.push(`${file}: schema removed`);
+      continue;
+    }
+    if (fresh === content) continue;
+    let old: unknown;
+    try {
+      old = JSON.parse(content);
+    } catch {
+      continue; // already listed as stale; an unreadable file promises nothing to compare against
+    }
+    if (typeof old !== 'object' || old === null) continue;
+    for (const change of findBreakingChanges(old, JSON.parse(fresh) as object))
+      breaking.push(`${file}: ${change}`);
+  }
+  return { stale, breaking };
 }
 
 /** Keywords that lead a schema object, in this order; all others follow alphabetically. */

@@ -23,7 +23,10 @@ const agent: OpenApiAgent = {
     {
       kind: 'plan.revise',
       description: 'Revise a plan with feedback',
-      input_schema: { type: 'object', properties: { plan: { type: 'object' }, feedback: { type: 'string' } } },
+      input_schema: {
+        type: 'object',
+        properties: { plan: { type: 'object' }, feedback: { type: 'string' } },
+      },
       output_schema: { type: 'object' },
       example: { plan: {}, feedback: 'shorter' },
     },
@@ -89,7 +92,9 @@ describe('buildOpenApi', () => {
     expect(at(post, 'responses', '202', 'content', 'application/json', 'schema')).toEqual({
       $ref: '#/components/schemas/JobAccepted',
     });
-    expect(at(doc, 'components', 'responses', 'Problem422', 'content', 'application/problem+json', 'schema')).toEqual({
+    expect(
+      at(doc, 'components', 'responses', 'Problem422', 'content', 'application/problem+json', 'schema'),
+    ).toEqual({
       $ref: '#/components/schemas/Problem',
     });
     expect(at(doc, 'components', 'responses', 'Problem422', 'description')).toMatch(/`unknown_kind`/);
@@ -98,7 +103,10 @@ describe('buildOpenApi', () => {
 
   it('types the request body per kind, told apart by `kind`, with each example', () => {
     const media = at(doc, 'paths', '/v1/jobs', 'post', 'requestBody', 'content', 'application/json') as Json;
-    const schema = media.schema as { oneOf: { $ref: string }[]; discriminator: { propertyName: string; mapping: Json } };
+    const schema = media.schema as {
+      oneOf: { $ref: string }[];
+      discriminator: { propertyName: string; mapping: Json };
+    };
     expect(schema.discriminator.propertyName).toBe('kind');
     for (const k of agent.kinds) {
       const target = `#/components/schemas/JobRequest.${k.kind}`;
@@ -121,7 +129,15 @@ describe('buildOpenApi', () => {
   });
 
   it('carries the contract schemas as components', () => {
-    for (const name of ['JobRequest', 'JobRecord', 'JobEvent', 'JobAccepted', 'Problem', 'AgentDescriptor', 'DeadLetter']) {
+    for (const name of [
+      'JobRequest',
+      'JobRecord',
+      'JobEvent',
+      'JobAccepted',
+      'Problem',
+      'AgentDescriptor',
+      'DeadLetter',
+    ]) {
       expect(at(doc, 'components', 'schemas', name, 'title')).toBe(name);
     }
   });
@@ -145,7 +161,9 @@ describe('buildOpenApi', () => {
 
   it('falls back to the plain schemas for an agent without kinds', async () => {
     const bare = buildOpenApi({ ...agent, kinds: [] });
-    expect(at(bare, 'paths', '/v1/jobs', 'post', 'requestBody', 'content', 'application/json', 'schema')).toEqual({
+    expect(
+      at(bare, 'paths', '/v1/jobs', 'post', 'requestBody', 'content', 'application/json', 'schema'),
+    ).toEqual({
       $ref: '#/components/schemas/JobRequest',
     });
     expect((await new Validator().validate(bare)).valid).toBe(true);

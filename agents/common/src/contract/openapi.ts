@@ -26,7 +26,9 @@ type Json = Record<string, unknown>;
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const param = (name: string): Json => ({ $ref: `#/components/parameters/${name}` });
 const response = (name: string): Json => ({ $ref: `#/components/responses/${name}` });
-const json = (schema: Json, extra: Json = {}): Json => ({ content: { 'application/json': { schema, ...extra } } });
+const json = (schema: Json, extra: Json = {}): Json => ({
+  content: { 'application/json': { schema, ...extra } },
+});
 
 /** Problem statuses each operation can answer with, besides its successes. */
 const PROBLEM_STATUSES = [400, 404, 409, 413, 415, 422, 429, 503] as const;
@@ -71,7 +73,9 @@ function problemResponses(): Json {
     const codes = codesFor(status);
     out[`Problem${status}`] = {
       description: `Problem details; \`code\` is one of: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
-      ...(RETRY_AFTER_STATUSES.has(status) ? { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } } : {}),
+      ...(RETRY_AFTER_STATUSES.has(status)
+        ? { headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } } }
+        : {}),
       content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } },
     };
   }
@@ -111,7 +115,12 @@ function parameters(): Json {
       pattern: '^[0-9]+$',
     }),
     JobId: { name: 'job_id', in: 'path', required: true, schema: { type: 'string', minLength: 1 } },
-    Limit: { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+    Limit: {
+      name: 'limit',
+      in: 'query',
+      required: false,
+      schema: { type: 'integer', minimum: 1, maximum: 1000 },
+    },
   };
 }
 
@@ -129,7 +138,10 @@ function kindSchemas(agent: OpenApiAgent): Json {
       allOf: [ref('JobRequest'), { type: 'object', properties: { ...pin, input: ref(input) } }],
     };
     out[kindComponent(k.kind, 'JobRecord')] = {
-      allOf: [ref('JobRecord'), { type: 'object', properties: { ...pin, input: ref(input), result: ref(output) } }],
+      allOf: [
+        ref('JobRecord'),
+        { type: 'object', properties: { ...pin, input: ref(input), result: ref(output) } },
+      ],
     };
   }
   return out;
@@ -158,7 +170,10 @@ function jobPaths(agent: OpenApiAgent): Json {
     parameters: withJob,
     responses: {
       '200': { description: 'Cancelled before it started.', ...record },
-      '202': { description: 'The running job was asked to stop; watch its events for `job.cancelled`.', ...record },
+      '202': {
+        description: 'The running job was asked to stop; watch its events for `job.cancelled`.',
+        ...record,
+      },
       ...problems(404, 409),
     },
   });
@@ -181,7 +196,9 @@ function jobPaths(agent: OpenApiAgent): Json {
           },
           '202': {
             description: 'Accepted (or the replayed answer to the same Idempotency-Key and body).',
-            headers: { Location: { required: true, description: 'URL of the job.', schema: { type: 'string' } } },
+            headers: {
+              Location: { required: true, description: 'URL of the job.', schema: { type: 'string' } },
+            },
             ...json(ref('JobAccepted')),
           },
           ...problems(400, 409, 413, 415, 422, 429, 503),
@@ -236,7 +253,11 @@ function dlqPaths(agent: OpenApiAgent): Json {
         responses: {
           '200': {
             description: 'Dead-lettered jobs, newest first.',
-            ...json({ type: 'object', properties: { items: { type: 'array', items: ref('DeadLetter') } }, required: ['items'] }),
+            ...json({
+              type: 'object',
+              properties: { items: { type: 'array', items: ref('DeadLetter') } },
+              required: ['items'],
+            }),
           },
           ...problems(400),
         },
@@ -277,9 +298,14 @@ function servicePaths(): Json {
       '503': { description: 'Not ready; the body names each failing dependency.', ...json(ref('Readiness')) },
     }),
     '/metrics': get('getMetrics', 'Prometheus metrics', {
-      '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } },
+      '200': {
+        description: 'Text exposition format.',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
     }),
-    '/version': get('getVersion', 'Build information', { '200': { description: 'Build info.', ...json(ref('Version')) } }),
+    '/version': get('getVersion', 'Build information', {
+      '200': { description: 'Build info.', ...json(ref('Version')) },
+    }),
     '/v1/agent': get('getAgent', 'What this agent is and which job kinds it accepts', {
       '200': { description: 'The agent descriptor.', ...json(ref('AgentDescriptor')) },
     }),
@@ -294,7 +320,11 @@ function serviceSchemas(): Json {
   return {
     Health: {
       type: 'object',
-      properties: { status: { type: 'string', const: 'ok' }, version: { type: 'string' }, uptime_s: { type: 'number' } },
+      properties: {
+        status: { type: 'string', const: 'ok' },
+        version: { type: 'string' },
+        uptime_s: { type: 'number' },
+      },
       required: ['status', 'version', 'uptime_s'],
     },
     Readiness: {
@@ -342,7 +372,10 @@ export function buildOpenApi(agent: OpenApiAgent): Json {
       schemas: { ...contract, ...serviceSchemas(), ...kindSchemas(agent) },
       parameters: parameters(),
       headers: {
-        RetryAfter: { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } },
+        RetryAfter: {
+          description: 'Seconds to wait before retrying.',
+          schema: { type: 'integer', minimum: 0 },
+        },
       },
       responses: problemResponses(),
     },

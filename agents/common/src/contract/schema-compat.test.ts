@@ -1,14 +1,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { renderSchemaFiles, VERSION_FILE } from './json-schema.js';
-import { compareSchemaFiles, findBreakingChanges } from './schema-compat.js';
+import { compareSchemaFiles, renderSchemaFiles, VERSION_FILE } from './json-schema.js';
+import { findBreakingChanges } from './schema-compat.js';
 import { SCHEMA_VERSION } from './schemas.js';
 
 /** Asserts `older → newer` breaks (with a message matching `reason`) and `newer → older` does not. */
 function expectOneWay(older: object, newer: object, reason: RegExp): void {
   const forward = findBreakingChanges(older, newer);
-  expect(forward.some((m) => reason.test(m)), forward.join('\n')).toBe(true);
+  expect(
+    forward.some((m) => reason.test(m)),
+    forward.join('\n'),
+  ).toBe(true);
   expect(findBreakingChanges(newer, older)).toEqual([]);
 }
 
@@ -22,12 +25,19 @@ describe('findBreakingChanges', () => {
   it('finds nothing between identical schemas or annotation-only edits', () => {
     const s = obj({ a: { type: 'string' } }, { required: ['a'] });
     expect(findBreakingChanges(s, s)).toEqual([]);
-    const annotated = obj({ a: { type: 'string', description: 'now documented', examples: ['x'] } }, { required: ['a'], title: 'T' });
+    const annotated = obj(
+      { a: { type: 'string', description: 'now documented', examples: ['x'] } },
+      { required: ['a'], title: 'T' },
+    );
     expect(findBreakingChanges(s, annotated)).toEqual([]);
   });
 
   it('reports a removed property; an added optional one is compatible', () => {
-    expectOneWay(obj({ a: { type: 'string' }, b: { type: 'string' } }), obj({ a: { type: 'string' } }), /properties\/b: property removed/);
+    expectOneWay(
+      obj({ a: { type: 'string' }, b: { type: 'string' } }),
+      obj({ a: { type: 'string' } }),
+      /properties\/b: property removed/,
+    );
   });
 
   it('reports a newly required property; dropping a requirement is compatible', () => {
@@ -60,8 +70,16 @@ describe('findBreakingChanges', () => {
 
   it('reports additionalProperties turned false; opening it up is compatible', () => {
     const props = { a: { type: 'string' } };
-    expectOneWay(obj(props), obj(props, { additionalProperties: false }), /additionalProperties turned false/);
-    expectOneWay(obj(props, { additionalProperties: true }), obj(props, { additionalProperties: false }), /turned false/);
+    expectOneWay(
+      obj(props),
+      obj(props, { additionalProperties: false }),
+      /additionalProperties turned false/,
+    );
+    expectOneWay(
+      obj(props, { additionalProperties: true }),
+      obj(props, { additionalProperties: false }),
+      /turned false/,
+    );
     expectOneWay(
       { type: 'object', additionalProperties: { type: ['string', 'number'] } },
       { type: 'object', additionalProperties: { type: 'string' } },
@@ -81,16 +99,30 @@ describe('findBreakingChanges', () => {
   });
 
   it('reports numeric bounds tightened or added; loosening is compatible', () => {
-    expectOneWay({ type: 'number', minimum: 0 }, { type: 'number', minimum: 1 }, /minimum tightened from >= 0 to >= 1/);
+    expectOneWay(
+      { type: 'number', minimum: 0 },
+      { type: 'number', minimum: 1 },
+      /minimum tightened from >= 0 to >= 1/,
+    );
     expectOneWay({ type: 'number', maximum: 10 }, { type: 'number', maximum: 9.5 }, /maximum tightened/);
-    expectOneWay({ type: 'number', minimum: 0 }, { type: 'number', exclusiveMinimum: 0 }, /minimum tightened from >= 0 to > 0/);
+    expectOneWay(
+      { type: 'number', minimum: 0 },
+      { type: 'number', exclusiveMinimum: 0 },
+      /minimum tightened from >= 0 to > 0/,
+    );
     expectOneWay({ type: 'number' }, { type: 'number', maximum: 100 }, /maximum <= 100 added/);
   });
 
   it('treats integer exclusive bounds as the equivalent inclusive ones', () => {
-    expect(findBreakingChanges({ type: 'integer', exclusiveMinimum: 0 }, { type: 'integer', minimum: 1 })).toEqual([]);
-    expect(findBreakingChanges({ type: 'integer', minimum: 1 }, { type: 'integer', exclusiveMinimum: 0 })).toEqual([]);
-    expect(findBreakingChanges({ type: 'integer', minimum: 1 }, { type: 'integer', exclusiveMinimum: 1 })).toHaveLength(1);
+    expect(
+      findBreakingChanges({ type: 'integer', exclusiveMinimum: 0 }, { type: 'integer', minimum: 1 }),
+    ).toEqual([]);
+    expect(
+      findBreakingChanges({ type: 'integer', minimum: 1 }, { type: 'integer', exclusiveMinimum: 0 }),
+    ).toEqual([]);
+    expect(
+      findBreakingChanges({ type: 'integer', minimum: 1 }, { type: 'integer', exclusiveMinimum: 1 }),
+    ).toHaveLength(1);
   });
 
   it('reports multipleOf and uniqueItems added', () => {
@@ -100,13 +132,15 @@ describe('findBreakingChanges', () => {
 
   it('reports a pattern added or changed; removing it is compatible', () => {
     expectOneWay({ type: 'string' }, { type: 'string', pattern: '^a' }, /pattern added/);
-    expect(findBreakingChanges({ pattern: '^a' }, { pattern: '^b' })).toEqual(['#: pattern changed from ^a']);
+    expect(findBreakingChanges({ pattern: '^a' }, { pattern: '^b' })).toEqual([
+      '#: pattern changed from "^a" to "^b"',
+    ]);
   });
 
   it('reports a format added or changed; removing it is compatible', () => {
-    expectOneWay({ type: 'string' }, { type: 'string', format: 'date-time' }, /format date-time added/);
+    expectOneWay({ type: 'string' }, { type: 'string', format: 'date-time' }, /format "date-time" added/);
     expect(findBreakingChanges({ format: 'date' }, { format: 'date-time' })).toEqual([
-      '#: format changed from date to date-time',
+      '#: format changed from "date" to "date-time"',
     ]);
   });
 
@@ -114,7 +148,11 @@ describe('findBreakingChanges', () => {
     const older = { type: 'array', items: obj({ a: { type: 'string' }, b: { type: 'string' } }) };
     const newer = { type: 'array', items: obj({ a: { type: 'string' } }) };
     expectOneWay(older, newer, /^#\/items\/properties\/b: property removed$/);
-    expectOneWay({ type: 'array' }, { type: 'array', items: { type: 'string' } }, /#\/items: type restricted/);
+    expectOneWay(
+      { type: 'array' },
+      { type: 'array', items: { type: 'string' } },
+      /#\/items: type restricted/,
+    );
     expectOneWay(
       { type: 'array', prefixItems: [{ type: ['string', 'null'] }] },
       { type: 'array', prefixItems: [{ type: 'string' }] },
@@ -139,21 +177,32 @@ describe('findBreakingChanges', () => {
       );
     }
     expectOneWay({ anyOf: [{ type: 'string' }, { type: 'null' }] }, { type: 'string' }, /type restricted/);
-    expect(findBreakingChanges({ type: 'string' }, { anyOf: [{ type: 'string' }, { type: 'null' }] })).toEqual([]);
-    expect(findBreakingChanges({ type: 'string' }, { anyOf: [{ type: 'integer' }, { type: 'null' }] })).toEqual([
-      '#: anyOf added that excludes values accepted before',
-    ]);
+    expect(
+      findBreakingChanges({ type: 'string' }, { anyOf: [{ type: 'string' }, { type: 'null' }] }),
+    ).toEqual([]);
+    expect(
+      findBreakingChanges({ type: 'string' }, { anyOf: [{ type: 'integer' }, { type: 'null' }] }),
+    ).toEqual(['#: anyOf added that excludes values accepted before']);
   });
 
   it('follows local $refs on both sides', () => {
-    const older = { $defs: { A: obj({ x: { type: 'string' } }) }, type: 'array', items: { $ref: '#/$defs/A' } };
+    const older = {
+      $defs: { A: obj({ x: { type: 'string' } }) },
+      type: 'array',
+      items: { $ref: '#/$defs/A' },
+    };
     const newer = { $defs: { A: obj({}) }, type: 'array', items: { $ref: '#/$defs/A' } };
     expectOneWay(older, newer, /#\/items\/properties\/x: property removed/);
-    expect(findBreakingChanges(older, { ...older, $defs: { B: older.$defs.A }, items: { $ref: '#/$defs/B' } })).toEqual([]);
+    expect(
+      findBreakingChanges(older, { ...older, $defs: { B: older.$defs.A }, items: { $ref: '#/$defs/B' } }),
+    ).toEqual([]);
   });
 
   it('terminates on recursive schemas', () => {
-    const tree = { $defs: { N: obj({ kids: { type: 'array', items: { $ref: '#/$defs/N' } } }) }, $ref: '#/$defs/N' };
+    const tree = {
+      $defs: { N: obj({ kids: { type: 'array', items: { $ref: '#/$defs/N' } } }) },
+      $ref: '#/$defs/N',
+    };
     expect(findBreakingChanges(tree, tree)).toEqual([]);
   });
 
@@ -171,18 +220,42 @@ describe('compareSchemaFiles', () => {
   const v2 = obj({ a: { type: 'string' } });
 
   it('reports breaking changes only while the version is unchanged', () => {
-    const committed = new Map([['x.json', file(v1)], ['VERSION', 'v1\n']]);
-    const same = compareSchemaFiles(committed, new Map([['x.json', file(v2)], ['VERSION', 'v1\n']]));
+    const committed = new Map([
+      ['x.json', file(v1)],
+      ['VERSION', 'v1\n'],
+    ]);
+    const same = compareSchemaFiles(
+      committed,
+      new Map([
+        ['x.json', file(v2)],
+        ['VERSION', 'v1\n'],
+      ]),
+    );
     expect(same.breaking).toEqual(['x.json: #/properties/b: property removed']);
     expect(same.stale).toEqual(['x.json']);
-    const bumped = compareSchemaFiles(committed, new Map([['x.json', file(v2)], ['VERSION', 'v2\n']]));
+    const bumped = compareSchemaFiles(
+      committed,
+      new Map([
+        ['x.json', file(v2)],
+        ['VERSION', 'v2\n'],
+      ]),
+    );
     expect(bumped.breaking).toEqual([]);
     expect(bumped.stale.sort()).toEqual(['VERSION', 'x.json']);
   });
 
   it('treats a schema file that is no longer generated as removed, and a new one as stale only', () => {
-    const committed = new Map([['x.json', file(v1)], ['VERSION', 'v1\n']]);
-    const report = compareSchemaFiles(committed, new Map([['y.json', file(v1)], ['VERSION', 'v1\n']]));
+    const committed = new Map([
+      ['x.json', file(v1)],
+      ['VERSION', 'v1\n'],
+    ]);
+    const report = compareSchemaFiles(
+      committed,
+      new Map([
+        ['y.json', file(v1)],
+        ['VERSION', 'v1\n'],
+      ]),
+    );
     expect(report.breaking).toEqual(['x.json: schema removed']);
     expect(report.stale.sort()).toEqual(['x.json', 'y.json']);
   });
@@ -194,7 +267,8 @@ const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 function readCommitted(): Map<string, string> {
   const files = new Map<string, string>();
   for (const name of readdirSync(SCHEMA_DIR).sort()) {
-    if (name.endsWith('.json') || name === VERSION_FILE) files.set(name, readFileSync(SCHEMA_DIR + name, 'utf8'));
+    if (name.endsWith('.json') || name === VERSION_FILE)
+      files.set(name, readFileSync(SCHEMA_DIR + name, 'utf8'));
   }
   return files;
 }

@@ -103,7 +103,12 @@ function resolveRef(root: unknown, ref: string): unknown {
   if (!ref.startsWith('#/')) return undefined;
   let node: unknown = root;
   for (const raw of ref.slice(2).split('/')) {
-    const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    let key: string;
+    try {
+      key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
+    } catch {
+      return undefined; // a malformed pointer resolves to nothing, like any other dangling ref
+    }
     if (Array.isArray(node)) node = node[Number(key)];
     else if (isObject(node)) node = node[key];
     else return undefined;
@@ -143,9 +148,11 @@ function compare(walk: Walk, oldIn: unknown, newIn: unknown, path: string): void
     if (walk.seenRefs.has(key)) return;
     const oldD = deref(walk.oldRoot, oldS);
     const newD = deref(walk.newRoot, newS);
-    const unresolved = (oldD.$ref !== undefined && oldD === oldS) || (newD.$ref !== undefined && newD === newS);
+    const unresolved =
+      (oldD.$ref !== undefined && oldD === oldS) || (newD.$ref !== undefined && newD === newS);
     if (unresolved) {
-      if (oldRef !== newRef) walk.out.push(`${path}: $ref changed from ${String(oldRef)} to ${String(newRef)}`);
+      if (oldRef !== newRef)
+        walk.out.push(`${path}: $ref changed from ${String(oldRef)} to ${String(newRef)}`);
       return;
     }
     walk.seenRefs.add(key);
@@ -190,7 +197,7 @@ function compareType(walk: Walk, oldS: Schema, newS: Schema, path: string): void
 /** The values a schema allows by `const`/`enum`, or undefined when it does not list them. */
 function allowedValues(s: Schema): unknown[] | undefined {
   if ('const' in s) return [s.const];
-  if (Array.isArray(s.enum)) return s.enum;
+  if (Array.isArray(s.enum)) return s.enum as unknown[];
   return undefined;
 }
 
@@ -243,7 +250,8 @@ function compareObject(walk: Walk, oldS: Schema, newS: Schema, path: string): vo
     }
   }
 
-  if (newS.propertyNames !== undefined) compare(walk, oldS.propertyNames, newS.propertyNames, `${path}/propertyNames`);
+  if (newS.propertyNames !== undefined)
+    compare(walk, oldS.propertyNames, newS.propertyNames, `${path}/propertyNames`);
 }
 
 function compareArray(walk: Walk, oldS: Schema, newS: Schema, path: string): void {
@@ -277,7 +285,10 @@ function bound(s: Schema, side: 'min' | 'max'): Bound | undefined {
     }
   }
   // Several bounds on one side: the tightest one is what counts.
-  return candidates.reduce<Bound | undefined>((acc, b) => (acc === undefined || tighter(b, acc, side) ? b : acc), undefined);
+  return candidates.reduce<Bound | undefined>(
+    (acc, b) => (acc === undefined || tighter(b, acc, side) ? b : acc),
+    undefined,
+  );
 }
 
 function tighter(a: Bound, b: Bound, side: 'min' | 'max'): boolean {
@@ -321,16 +332,22 @@ function compareLimits(walk: Walk, oldS: Schema, newS: Schema, path: string): vo
 }
 
 function compareStrings(walk: Walk, oldS: Schema, newS: Schema, path: string): void {
-  if (newS.pattern !== undefined && newS.pattern !== oldS.pattern) {
+  const oldPattern = JSON.stringify(oldS.pattern);
+  const newPattern = JSON.stringify(newS.pattern);
+  if (newS.pattern !== undefined && newPattern !== oldPattern) {
     walk.out.push(
-      oldS.pattern === undefined ? `${path}: pattern added` : `${path}: pattern changed from ${String(oldS.pattern)}`,
+      oldS.pattern === undefined
+        ? `${path}: pattern added`
+        : `${path}: pattern changed from ${oldPattern} to ${newPattern}`,
     );
   }
-  if (newS.format !== undefined && newS.format !== oldS.format) {
+  const oldFormat = JSON.stringify(oldS.format);
+  const newFormat = JSON.stringify(newS.format);
+  if (newS.format !== undefined && newFormat !== oldFormat) {
     walk.out.push(
       oldS.format === undefined
-        ? `${path}: format ${String(newS.format)} added`
-        : `${path}: format changed from ${String(oldS.format)} to ${String(newS.format)}`,
+        ? `${path}: format ${newFormat} added`
+        : `${path}: format changed from ${oldFormat} to ${newFormat}`,
     );
   }
 }
@@ -381,52 +398,4 @@ function compareUnknown(walk: Walk, oldS: Schema, newS: Schema, path: string): v
       walk.out.push(`${path}: keyword ${key} added or changed (not checked automatically; review it)`);
     }
   }
-}
-
-/** How a directory of committed schema files compares with the freshly generated ones. */
-export interface SchemaFilesReport {
-  /** Files that differ from what generation gives now (missing, changed, or no longer generated). */
-  readonly stale: string[];
-  /** Breaking changes, prefixed by file name; only counted while VERSION is unchanged. */
-  readonly breaking: string[];
-}
-
-/**
- * Compares committed schema files with generated ones (both by file name, `VERSION` included).
- * A breaking change matters only when the committed VERSION equals the generated one: a version
- * bump is exactly what licenses it.
- */
-export function compareSchemaFiles(
-  committed: ReadonlyMap<string, string>,
-  generated: ReadonlyMap<string, string>,
-  versionFile = 'VERSION',
-): SchemaFilesReport {
-  const stale: string[] = [];
-  const breaking: string[] = [];
-  for (const [file, content] of generated) {
-    if (committed.get(file) !== content) stale.push(file);
-  }
-  for (const file of committed.keys()) {
-    if (!generated.has(file)) stale.push(file);
-  }
-  const sameVersion = committed.get(versionFile)?.trim() === generated.get(versionFile)?.trim();
-  if (!sameVersion) return { stale, breaking };
-  for (const [file, content] of committed) {
-    if (!file.endsWith('.json')) continue;
-    const fresh = generated.get(file);
-    if (fresh === undefined) {
-      breaking.push(`${file}: schema removed`);
-      continue;
-    }
-    if (fresh === content) continue;
-    let old: unknown;
-    try {
-      old = JSON.parse(content);
-    } catch {
-      continue; // already listed as stale; an unreadable file promises nothing to compare against
-    }
-    if (!isObject(old)) continue;
-    for (const change of findBreakingChanges(old, JSON.parse(fresh) as object)) breaking.push(`${file}: ${change}`);
-  }
-  return { stale, breaking };
 }

@@ -73,7 +73,11 @@ export class JobEngine {
       agent,
       backend,
       { baseMs: opts.retryBaseMs, maxMs: opts.retryMaxMs },
-      metrics, log, now, (jobId) => this.clearExpiry(jobId));
+      metrics,
+      log,
+      now,
+      (jobId) => this.clearExpiry(jobId),
+    );
     metrics.setQueueDepthSource(async () => {
       const d = await backend.queue.depth();
       return d.waiting + d.delayed;
@@ -158,7 +162,10 @@ export class JobEngine {
     try {
       const retryAfter = this.limiter.take(sub.tenantId);
       if (retryAfter > 0) {
-        throw new AgentError('quota_exceeded', { retryAfterS: retryAfter, detail: 'tenant submission rate exceeded' });
+        throw new AgentError('quota_exceeded', {
+          retryAfterS: retryAfter,
+          detail: 'tenant submission rate exceeded',
+        });
       }
       const record = this.newRecord(sub, kind, now, deadlineAt);
       await this.backend.store.create(record);
@@ -212,7 +219,10 @@ export class JobEngine {
   async cancel(tenantId: string, jobId: string): Promise<JobRecord> {
     const rec = await this.get(tenantId, jobId);
     if (isTerminal(rec.status)) {
-      throw new AgentError('job_not_cancellable', { detail: `job is ${rec.status}`, details: { status: rec.status } });
+      throw new AgentError('job_not_cancellable', {
+        detail: `job is ${rec.status}`,
+        details: { status: rec.status },
+      });
     }
     if (rec.status === 'queued') {
       const done = await this.runner.finish(rec, ['queued'], 'cancelled', {
@@ -262,7 +272,8 @@ export class JobEngine {
   /** One dead letter, tenant-checked. */
   async getDeadLetter(tenantId: string, jobId: string): Promise<DeadLetter> {
     const dl = await this.backend.dlq.get(jobId);
-    if (!dl || dl.tenant_id !== tenantId) throw new AgentError('dead_letter_not_found', { detail: `no dead letter ${jobId}` });
+    if (!dl || dl.tenant_id !== tenantId)
+      throw new AgentError('dead_letter_not_found', { detail: `no dead letter ${jobId}` });
     return dl;
   }
 
@@ -273,7 +284,9 @@ export class JobEngine {
     if (!dl) throw new AgentError('dead_letter_not_found', { detail: `no dead letter ${jobId}` });
     const now = this.now();
     const rec = await this.backend.store.get(jobId);
-    const budget = rec ? Date.parse(rec.deadline_at) - Date.parse(rec.created_at) : this.opts.defaultDeadlineMs;
+    const budget = rec
+      ? Date.parse(rec.deadline_at) - Date.parse(rec.created_at)
+      : this.opts.defaultDeadlineMs;
     // A redriven job runs once more, with its original time budget counted from now.
     const requeued = await this.backend.store.transition(jobId, ['failed'], {
       status: 'queued',
@@ -286,15 +299,24 @@ export class JobEngine {
       await this.backend.dlq.put(dl);
       throw new AgentError('job_not_cancellable', { detail: 'job is no longer failed' });
     }
-    await this.backend.events.append(jobId, { type: 'job.queued', data: { redrive: true, attempt: requeued.attempts } });
-    await this.backend.queue.add({ jobId, tenantId: requeued.tenant_id, kind: requeued.kind, enqueuedAt: now });
+    await this.backend.events.append(jobId, {
+      type: 'job.queued',
+      data: { redrive: true, attempt: requeued.attempts },
+    });
+    await this.backend.queue.add({
+      jobId,
+      tenantId: requeued.tenant_id,
+      kind: requeued.kind,
+      enqueuedAt: now,
+    });
     return requeued;
   }
 
   private deadlineOf(body: JobRequest, now: number): number {
     let deadline = now + (body.deadline_ms ?? this.opts.defaultDeadlineMs);
     if (body.deadline_at) deadline = Math.min(deadline, Date.parse(body.deadline_at));
-    if (deadline <= now) throw new AgentError('deadline_invalid', { detail: 'deadline_at is not in the future' });
+    if (deadline <= now)
+      throw new AgentError('deadline_invalid', { detail: 'deadline_at is not in the future' });
     return deadline;
   }
 
@@ -345,12 +367,15 @@ export class JobEngine {
   }
 
   private scheduleExpiry(jobId: string, inMs: number): void {
-    const timer = setTimeout(() => {
-      this.expiryTimers.delete(jobId);
-      void this.runner.expire(jobId, ['queued']).catch((err: unknown) => {
-        this.log.warn({ err, job_id: jobId }, 'expiring queued job failed');
-      });
-    }, Math.max(0, inMs));
+    const timer = setTimeout(
+      () => {
+        this.expiryTimers.delete(jobId);
+        void this.runner.expire(jobId, ['queued']).catch((err: unknown) => {
+          this.log.warn({ err, job_id: jobId }, 'expiring queued job failed');
+        });
+      },
+      Math.max(0, inMs),
+    );
     timer.unref();
     this.expiryTimers.set(jobId, timer);
   }

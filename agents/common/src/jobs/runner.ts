@@ -111,13 +111,25 @@ export class JobRunner {
       const output = await Promise.race([handling, abortPromise(controller.signal)]);
       const parsed = kind.output.safeParse(output);
       if (!parsed.success) {
-        throw new AgentError('output_invalid', { retryable: false, errors: zodIssues(parsed.error, 'output') });
+        throw new AgentError('output_invalid', {
+          retryable: false,
+          errors: zodIssues(parsed.error, 'output'),
+        });
       }
       await this.finish(started, ['running'], 'succeeded', { result: parsed.data }, performance.now() - t0);
-      log.info({ kind: rec.kind, attempt: started.attempts, ms: Math.round(performance.now() - t0) }, 'job succeeded');
+      log.info(
+        { kind: rec.kind, attempt: started.attempts, ms: Math.round(performance.now() - t0) },
+        'job succeeded',
+      );
     } catch (thrown) {
       const reason = controller.signal.aborted ? (controller.signal.reason as unknown) : undefined;
-      await this.failed(started, item, reason instanceof AgentError ? reason : thrown, performance.now() - t0, log);
+      await this.failed(
+        started,
+        item,
+        reason instanceof AgentError ? reason : thrown,
+        performance.now() - t0,
+        log,
+      );
     } finally {
       clearTimeout(deadlineTimer);
       unsubscribe();
@@ -157,7 +169,13 @@ export class JobRunner {
     return done;
   }
 
-  private async failed(rec: JobRecord, item: QueueItem, thrown: unknown, ms: number, log: Logger): Promise<void> {
+  private async failed(
+    rec: JobRecord,
+    item: QueueItem,
+    thrown: unknown,
+    ms: number,
+    log: Logger,
+  ): Promise<void> {
     const err = toAgentError(thrown);
     this.metrics.error(err.code);
     const problem = toProblem(err, rec.trace_id);
@@ -172,19 +190,28 @@ export class JobRunner {
     }
     if (err.code === 'shutting_down') {
       // Not the job's fault: hand it back untouched and let the queue deliver it again.
-      await this.backend.store.transition(rec.job_id, ['running'], { status: 'queued', attempts: rec.attempts - 1 });
+      await this.backend.store.transition(rec.job_id, ['running'], {
+        status: 'queued',
+        attempts: rec.attempts - 1,
+      });
       throw err;
     }
     if (err.retryable && rec.attempts < rec.max_attempts) {
       const delay = backoffDelay(this.retry, rec.attempts);
-      const back = await this.backend.store.transition(rec.job_id, ['running'], { status: 'queued', error: problem });
+      const back = await this.backend.store.transition(rec.job_id, ['running'], {
+        status: 'queued',
+        error: problem,
+      });
       if (!back) return;
       await this.backend.events.append(rec.job_id, {
         type: 'job.retrying',
         data: { attempt: rec.attempts, next_attempt: rec.attempts + 1, delay_ms: delay, error: problem },
       });
       await this.backend.queue.add({ ...item, enqueuedAt: this.now() + delay }, { delayMs: delay });
-      log.warn({ kind: rec.kind, attempt: rec.attempts, delay_ms: delay, code: err.code, err: err.message }, 'job will retry');
+      log.warn(
+        { kind: rec.kind, attempt: rec.attempts, delay_ms: delay, code: err.code, err: err.message },
+        'job will retry',
+      );
       return;
     }
     const done = await this.finish(rec, ['running'], 'failed', { error: problem }, ms);

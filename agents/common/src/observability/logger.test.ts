@@ -100,8 +100,19 @@ describe('createLogger', () => {
     expect(out.lines).toHaveLength(2);
     for (const line of out.lines) expect(line.endsWith('\n')).toBe(true);
     const [root, child] = out.records();
-    expect(root).toMatchObject({ agent: 'planner', trace_id: null, tenant_id: null, msg: 'started', level: 30 });
-    expect(child).toMatchObject({ agent: 'planner', trace_id: LOOK_ALIKES.traceId, tenant_id: 'acme', step: 2 });
+    expect(root).toMatchObject({
+      agent: 'planner',
+      trace_id: null,
+      tenant_id: null,
+      msg: 'started',
+      level: 30,
+    });
+    expect(child).toMatchObject({
+      agent: 'planner',
+      trace_id: LOOK_ALIKES.traceId,
+      tenant_id: 'acme',
+      step: 2,
+    });
     // The child's binding replaces the root's null instead of repeating the key.
     expect(out.lines[1]?.match(/"trace_id"/g)).toHaveLength(1);
     expect(out.lines[1]?.match(/"tenant_id"/g)).toHaveLength(1);
@@ -200,14 +211,12 @@ describe('createLogger', () => {
     const out = capture();
     const logger = createLogger({ agent: 'planner', destination: out.destination });
     const app = Fastify({ loggerInstance: logger });
-    app.get('/hello', async (req) => {
+    app.get('/hello', (req) => {
       req.log.info({ headers: req.headers }, 'headers seen');
       req.log.child({ trace_id: LOOK_ALIKES.traceId, tenant_id: 'acme' }).info({ ip: req.ip }, 'bound');
-      return { ok: true };
+      return Promise.resolve({ ok: true });
     });
-    app.get('/boom', async () => {
-      throw new Error(`lookup failed for ${PLANTED.email}`);
-    });
+    app.get('/boom', () => Promise.reject(new Error(`lookup failed for ${PLANTED.email}`)));
     await app.ready();
 
     const headers = {
@@ -236,7 +245,10 @@ describe('createLogger', () => {
     expectCorrelationKeys(records, 'planner');
     const incoming = records.filter((r) => r.msg === 'incoming request');
     expect(incoming).toHaveLength(2);
-    expect(incoming[0]?.req).toMatchObject({ url: `/hello?email=${REDACTED.email}`, remoteAddress: REDACTED.ip });
+    expect(incoming[0]?.req).toMatchObject({
+      url: `/hello?email=${REDACTED.email}`,
+      remoteAddress: REDACTED.ip,
+    });
     expect(records.some((r) => r.msg === 'request completed')).toBe(true);
     const seen = records.find((r) => r.msg === 'headers seen');
     expect(seen?.headers).toMatchObject({

@@ -3,7 +3,12 @@ import { REDACTED, isSensitiveKey, scrubText, scrubValue } from './pii.js';
 
 describe('scrubText', () => {
   it.each([
-    ['email', 'write to jane.doe+test@mail.example.co.uk today', 'jane.doe+test@mail.example.co.uk', REDACTED.email],
+    [
+      'email',
+      'write to jane.doe+test@mail.example.co.uk today',
+      'jane.doe+test@mail.example.co.uk',
+      REDACTED.email,
+    ],
     ['international phone', 'call +44 20 7946 0958 now', '+44 20 7946 0958', REDACTED.phone],
     ['international phone, dashes', 'call +1-555-123-4567 now', '+1-555-123-4567', REDACTED.phone],
     ['international phone, area group', 'call +1 (555) 123-4567 now', '+1 (555) 123-4567', REDACTED.phone],
@@ -19,7 +24,12 @@ describe('scrubText', () => {
     ['Amex, grouped 4-6-5', 'card 3782 822463 10005 used', '3782 822463 10005', REDACTED.card],
     ['IPv4 with port', 'from 203.0.113.7:8080', '203.0.113.7', REDACTED.ip],
     ['IPv6 compressed', 'from 2001:db8:85a3::8a2e:370:7334 ok', '2001:db8:85a3::8a2e:370:7334', REDACTED.ip],
-    ['IPv6 full', 'from 2001:0db8:0000:0000:0000:ff00:0042:8329 ok', '2001:0db8:0000:0000:0000:ff00:0042:8329', REDACTED.ip],
+    [
+      'IPv6 full',
+      'from 2001:0db8:0000:0000:0000:ff00:0042:8329 ok',
+      '2001:0db8:0000:0000:0000:ff00:0042:8329',
+      REDACTED.ip,
+    ],
     ['IPv4-mapped IPv6', 'from ::ffff:198.51.100.4 ok', '::ffff:198.51.100.4', REDACTED.ip],
     ['IPv6 with zone', 'from fe80::1ff:fe23:4567:890a%eth0 ok', 'fe80::1ff:fe23:4567:890a%eth0', REDACTED.ip],
     ['bearer token', 'sent Bearer abc123.def-456_ghi', 'abc123.def-456_ghi', REDACTED.token],
@@ -29,14 +39,39 @@ describe('scrubText', () => {
       'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
       REDACTED.jwt,
     ],
-    ['OpenAI key', 'key sk-proj-abcdefghijklmnopqrstuvwx12 used', 'sk-proj-abcdefghijklmnopqrstuvwx12', REDACTED.apiKey],
+    [
+      'OpenAI key',
+      'key sk-proj-abcdefghijklmnopqrstuvwx12 used',
+      'sk-proj-abcdefghijklmnopqrstuvwx12',
+      REDACTED.apiKey,
+    ],
     ['Stripe key', 'using sk_live_51H8abcdefghijklmnop', 'sk_live_51H8abcdefghijklmnop', REDACTED.apiKey],
     ['AWS key id', 'aws AKIAIOSFODNN7EXAMPLE', 'AKIAIOSFODNN7EXAMPLE', REDACTED.apiKey],
-    ['GitHub token', 'gh ghp_abcdefghijklmnopqrstuvwxyz0123456789', 'ghp_abcdefghijklmnopqrstuvwxyz0123456789', REDACTED.apiKey],
-    ['GitHub PAT', 'gh github_pat_11ABCDEFG0123456789_abcdefghijklmnop', 'github_pat_11ABCDEFG0123456789_abcdefghijklmnop', REDACTED.apiKey],
-    ['Slack token', 'slack xoxb-123456789012-abcdefghijkl', 'xoxb-123456789012-abcdefghijkl', REDACTED.apiKey],
+    [
+      'GitHub token',
+      'gh ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      'ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      REDACTED.apiKey,
+    ],
+    [
+      'GitHub PAT',
+      'gh github_pat_11ABCDEFG0123456789_abcdefghijklmnop',
+      'github_pat_11ABCDEFG0123456789_abcdefghijklmnop',
+      REDACTED.apiKey,
+    ],
+    [
+      'Slack token',
+      'slack xoxb-123456789012-abcdefghijkl',
+      'xoxb-123456789012-abcdefghijkl',
+      REDACTED.apiKey,
+    ],
     ['password k=v', 'login password=hunter2! failed', 'hunter2!', REDACTED.secret],
-    ['hex api key k: v', 'api_key: 9f86d081884c7d659a2feaa0c55ad015', '9f86d081884c7d659a2feaa0c55ad015', REDACTED.secret],
+    [
+      'hex api key k: v',
+      'api_key: 9f86d081884c7d659a2feaa0c55ad015',
+      '9f86d081884c7d659a2feaa0c55ad015',
+      REDACTED.secret,
+    ],
     ['base64 token k=v', 'token=AbCdEf0123456789GhIjKl', 'AbCdEf0123456789GhIjKl', REDACTED.secret],
     ['JSON secret with spaces', '{"client_secret":"s3cr3t value","x":1}', 's3cr3t value', REDACTED.secret],
     ['authorization header line', 'Authorization: Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz', REDACTED.secret],
@@ -186,7 +221,11 @@ describe('scrubValue', () => {
         super(message, { cause: new Error('upstream said jane@example.com') });
       }
     }
-    const err = new HttpError('failed for jane@example.com from 203.0.113.7', '/u?email=bob@example.com', 'Bearer x');
+    const err = new HttpError(
+      'failed for jane@example.com from 203.0.113.7',
+      '/u?email=bob@example.com',
+      'Bearer x',
+    );
     const out = scrubValue(err);
     expect(out).toBeInstanceOf(HttpError);
     const copy = out as HttpError;
@@ -201,7 +240,10 @@ describe('scrubValue', () => {
 
   it('scrubs values that serialise through toJSON and keeps Dates', () => {
     const when = new Date('2024-05-01T00:00:00Z');
-    const out = scrubValue({ url: new URL('https://x.test/?email=jane@example.com'), when }) as Record<string, unknown>;
+    const out = scrubValue({ url: new URL('https://x.test/?email=jane@example.com'), when }) as Record<
+      string,
+      unknown
+    >;
     expect(out.url).toBe(`https://x.test/?email=${REDACTED.email}`);
     expect(out.when).toBe(when);
   });

@@ -284,7 +284,11 @@ function scrubInner(v: unknown, seen: WeakMap<object, unknown>): unknown {
   return out;
 }
 
-function scrubFields(src: Record<string, unknown>, out: Record<string, unknown>, seen: WeakMap<object, unknown>): void {
+function scrubFields(
+  src: Record<string, unknown>,
+  out: Record<string, unknown>,
+  seen: WeakMap<object, unknown>,
+): void {
   for (const key of Object.keys(src)) {
     const value = src[key];
     out[key] = isSensitiveKey(key) && isHideable(value) ? REDACTED.secret : scrubInner(value, seen);

@@ -10,7 +10,11 @@ const HEADER_RE = /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/;
 describe('parseTraceparent', () => {
   it('reads a valid version-00 header', () => {
     expect(parseTraceparent(VALID)).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: true });
-    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-00`)).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: false });
+    expect(parseTraceparent(`00-${TRACE_ID}-${SPAN_ID}-00`)).toEqual({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      sampled: false,
+    });
   });
 
   it('reads only the sampled bit of the flags', () => {
@@ -23,7 +27,11 @@ describe('parseTraceparent', () => {
   });
 
   it('accepts future versions by their first four fields, with or without more after a dash', () => {
-    expect(parseTraceparent(`cc-${TRACE_ID}-${SPAN_ID}-01`)).toEqual({ traceId: TRACE_ID, spanId: SPAN_ID, sampled: true });
+    expect(parseTraceparent(`cc-${TRACE_ID}-${SPAN_ID}-01`)).toEqual({
+      traceId: TRACE_ID,
+      spanId: SPAN_ID,
+      sampled: true,
+    });
     expect(parseTraceparent(`cc-${TRACE_ID}-${SPAN_ID}-01-what-the-future-will-be-like`)).toEqual({
       traceId: TRACE_ID,
       spanId: SPAN_ID,
@@ -114,7 +122,11 @@ describe('startTrace', () => {
     expect(ctx.parentSpanId).toBeUndefined();
     expect(ctx.sampled).toBe(true);
     expect(ctx.traceparent).toBe(`00-${ctx.traceId}-${ctx.spanId}-01`);
-    expect(parseTraceparent(ctx.traceparent)).toEqual({ traceId: ctx.traceId, spanId: ctx.spanId, sampled: true });
+    expect(parseTraceparent(ctx.traceparent)).toEqual({
+      traceId: ctx.traceId,
+      spanId: ctx.spanId,
+      sampled: true,
+    });
   });
 
   it('accepts a single-element header list', () => {

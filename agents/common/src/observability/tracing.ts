@@ -53,10 +53,16 @@ export function parseTraceparent(h: string): ParsedTraceparent | undefined {
 /** Formats a version-00 `traceparent` value; throws on ids the spec would reject. */
 export function formatTraceparent(traceId: string, spanId: string, sampled: boolean): string {
   if (!TRACE_ID_RE.test(traceId) || ALL_ZERO_RE.test(traceId)) {
-    throw new AgentError('internal', { detail: 'trace id must be 32 lowercase hex digits, not all zero', retryable: false });
+    throw new AgentError('internal', {
+      detail: 'trace id must be 32 lowercase hex digits, not all zero',
+      retryable: false,
+    });
   }
   if (!SPAN_ID_RE.test(spanId) || ALL_ZERO_RE.test(spanId)) {
-    throw new AgentError('internal', { detail: 'span id must be 16 lowercase hex digits, not all zero', retryable: false });
+    throw new AgentError('internal', {
+      detail: 'span id must be 16 lowercase hex digits, not all zero',
+      retryable: false,
+    });
   }
   return `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
 }

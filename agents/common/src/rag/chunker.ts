@@ -88,7 +88,7 @@ function isMarkdown(doc: ChunkableDocument): boolean {
 
 /** Greedy packing of a section's units into chunk texts, with overlap between consecutive chunks. */
 function packSection(section: Section, maxChars: number, overlapChars: number): string[] {
-  const units = section.blocks.flatMap((block) => blockUnits(block, maxChars));
+  const units = section.blocks.flatMap((block) => blockUnits(block, maxChars, overlapChars));
   const out: string[] = [];
   let current = '';
   let last: Unit | undefined;

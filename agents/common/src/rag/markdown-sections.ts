@@ -89,7 +89,7 @@ export function markdownSections(text: string): Section[] {
 
   return sections
     .map((s) => {
-      const section: Section = { blocks: linesToBlocks(s.lines) };
+      const section: Section = { blocks: linesToBlocks(s.lines, s.heading !== undefined) };
       if (s.heading !== undefined && s.heading !== '') section.heading = s.heading;
       return section;
     })
@@ -107,7 +107,7 @@ export function plainSections(text: string): Section[] {
 }
 
 /** Groups lines into paragraphs (split at blank lines) and whole fenced code blocks. */
-function linesToBlocks(lines: string[]): Block[] {
+function linesToBlocks(lines: string[], underHeading: boolean): Block[] {
   const blocks: Block[] = [];
   let paragraph: string[] = [];
   const flush = (): void => {
@@ -135,7 +135,7 @@ function linesToBlocks(lines: string[]): Block[] {
   }
   flush();
   // A section holding only its heading line carries no content of its own.
-  if (blocks.length === 1 && blocks[0]?.kind === 'text' && isHeadingOnly(blocks[0].text)) return [];
+  if (underHeading && blocks.length === 1 && blocks[0]?.kind === 'text' && isHeadingOnly(blocks[0].text)) return [];
   return blocks;
 }
 

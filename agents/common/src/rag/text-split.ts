@@ -13,11 +13,15 @@ const SENTENCE_BOUNDARY = /[.!?\u2026]+["'\u201d\u2019)\]]*\s+|\n+/g;
 const WORD_BOUNDARY = /\s+/g;
 const SPLIT_LEVELS = [SENTENCE_BOUNDARY, WORD_BOUNDARY] as const;
 
-/** Turns a block into units no longer than `maxChars` where possible. */
-export function blockUnits(block: Block, maxChars: number): Unit[] {
+/**
+ * Turns a block into units no longer than `maxChars` where possible. Pieces of a split paragraph
+ * leave room for `overlapChars`, so the chunk that continues a paragraph can repeat its context.
+ */
+export function blockUnits(block: Block, maxChars: number, overlapChars = 0): Unit[] {
   if (block.text.length <= maxChars) return [{ text: block.text, kind: block.kind, join: '\n\n' }];
   if (block.kind === 'code') return codeUnits(block.text, maxChars);
-  return splitText(block.text, maxChars, 0).map((text, i) => ({ text, kind: 'text', join: i === 0 ? '\n\n' : ' ' }));
+  const pieceMax = Math.max(maxChars - overlapChars - 1, Math.ceil(maxChars / 2));
+  return splitText(block.text, pieceMax, 0).map((text, i) => ({ text, kind: 'text', join: i === 0 ? '\n\n' : ' ' }));
 }
 
 /**

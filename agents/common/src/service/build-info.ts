@@ -12,7 +12,9 @@ export interface BuildInfo {
 
 function git(args: string[], cwd: string): string | undefined {
   try {
-    return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).toString().trim();
+    return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 })
+      .toString()
+      .trim();
   } catch {
     return undefined;
   }
@@ -24,7 +26,8 @@ function git(args: string[], cwd: string): string | undefined {
  * where the code is compiled as it loads, start time is its build time.
  */
 export function readBuildInfo(name: string, version: string, repoRoot: string, env = process.env): BuildInfo {
-  if (env.GIT_SHA && env.BUILD_TIME) return { name, version, git_sha: env.GIT_SHA, build_time: env.BUILD_TIME };
+  if (env.GIT_SHA && env.BUILD_TIME)
+    return { name, version, git_sha: env.GIT_SHA, build_time: env.BUILD_TIME };
   const file = join(repoRoot, 'build-info.json');
   if (existsSync(file)) {
     try {
@@ -37,6 +40,7 @@ export function readBuildInfo(name: string, version: string, repoRoot: string, e
     }
   }
   const sha = git(['rev-parse', 'HEAD'], repoRoot) ?? 'unknown';
-  const dirty = sha !== 'unknown' && git(['status', '--porcelain', '--untracked-files=no'], repoRoot) ? '-dirty' : '';
+  const dirty =
+    sha !== 'unknown' && git(['status', '--porcelain', '--untracked-files=no'], repoRoot) ? '-dirty' : '';
   return { name, version, git_sha: sha + dirty, build_time: new Date().toISOString() };
 }

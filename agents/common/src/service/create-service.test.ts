@@ -25,7 +25,12 @@ async function submit(
   return app.inject({ method: 'POST', url: '/v1/jobs', payload: body as object, headers });
 }
 
-async function waitFor(app: TestService['app'], id: string, tenant = 'default', ms = 5000): Promise<JobRecord> {
+async function waitFor(
+  app: TestService['app'],
+  id: string,
+  tenant = 'default',
+  ms = 5000,
+): Promise<JobRecord> {
   const until = Date.now() + ms;
   for (;;) {
     const res = await app.inject({ url: `/v1/jobs/${id}`, headers: { 'x-tenant-id': tenant } });
@@ -52,7 +57,10 @@ describe('contract endpoints', () => {
     const desc = (await app.inject('/v1/agent')).json<{ kinds: { kind: string; input_schema: object }[] }>();
     expect(desc.kinds.map((k) => k.kind)).toContain('echo');
     expect(desc.kinds.find((k) => k.kind === 'echo')?.input_schema).toMatchObject({ type: 'object' });
-    const openapi = (await app.inject('/openapi.json')).json<{ openapi: string; paths: Record<string, unknown> }>();
+    const openapi = (await app.inject('/openapi.json')).json<{
+      openapi: string;
+      paths: Record<string, unknown>;
+    }>();
     expect(openapi.openapi).toMatch(/^3\./);
     expect(Object.keys(openapi.paths)).toContain('/v1/jobs');
     const metrics = await app.inject('/metrics');
@@ -102,14 +110,52 @@ describe('job intake', () => {
   it('rejects bad input with 4xx problem codes and keeps serving', async () => {
     const { app } = await start({ bodyLimitBytes: 2048 });
     const cases: [InjectOptions, number, string][] = [
-      [{ method: 'POST', url: '/v1/jobs', payload: '{"kind":', headers: { 'content-type': 'application/json' } }, 400, 'invalid_json'],
+      [
+        {
+          method: 'POST',
+          url: '/v1/jobs',
+          payload: '{"kind":',
+          headers: { 'content-type': 'application/json' },
+        },
+        400,
+        'invalid_json',
+      ],
       [{ method: 'POST', url: '/v1/jobs', payload: { kind: 42, input: {} } }, 400, 'validation_failed'],
-      [{ method: 'POST', url: '/v1/jobs', payload: { kind: 'echo', input: { message: 1 } } }, 422, 'invalid_input'],
+      [
+        { method: 'POST', url: '/v1/jobs', payload: { kind: 'echo', input: { message: 1 } } },
+        422,
+        'invalid_input',
+      ],
       [{ method: 'POST', url: '/v1/jobs', payload: { kind: 'nope', input: {} } }, 422, 'unknown_kind'],
-      [{ method: 'POST', url: '/v1/jobs', payload: { kind: 'echo', input: { message: 'x'.repeat(5000) } } }, 413, 'payload_too_large'],
-      [{ method: 'POST', url: '/v1/jobs', payload: 'hello', headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type'],
-      [{ method: 'POST', url: '/v1/jobs', payload: { kind: 'echo', input: { message: 'a' } }, headers: { 'x-tenant-id': 'bad tenant!' } }, 400, 'invalid_tenant'],
-      [{ method: 'POST', url: '/v1/jobs', payload: { kind: 'echo', input: { message: 'a' }, deadline_at: '2000-01-01T00:00:00Z' } }, 422, 'deadline_invalid'],
+      [
+        { method: 'POST', url: '/v1/jobs', payload: { kind: 'echo', input: { message: 'x'.repeat(5000) } } },
+        413,
+        'payload_too_large',
+      ],
+      [
+        { method: 'POST', url: '/v1/jobs', payload: 'hello', headers: { 'content-type': 'text/plain' } },
+        415,
+        'unsupported_media_type',
+      ],
+      [
+        {
+          method: 'POST',
+          url: '/v1/jobs',
+          payload: { kind: 'echo', input: { message: 'a' } },
+          headers: { 'x-tenant-id': 'bad tenant!' },
+        },
+        400,
+        'invalid_tenant',
+      ],
+      [
+        {
+          method: 'POST',
+          url: '/v1/jobs',
+          payload: { kind: 'echo', input: { message: 'a' }, deadline_at: '2000-01-01T00:00:00Z' },
+        },
+        422,
+        'deadline_invalid',
+      ],
       [{ method: 'GET', url: '/v1/jobs/does-not-exist' }, 404, 'job_not_found'],
       [{ method: 'GET', url: '/nowhere' }, 404, 'not_found'],
     ];
@@ -123,7 +169,9 @@ describe('job intake', () => {
       expect(problem.trace_id).toMatch(/^[0-9a-f]{32}$/);
     }
     expect((await app.inject('/health')).statusCode).toBe(200);
-    expect(await app.inject('/metrics').then((r) => r.body)).toContain('sutazai_agents_errors_total{agent="testagent",type="invalid_json"} 1');
+    expect(await app.inject('/metrics').then((r) => r.body)).toContain(
+      'sutazai_agents_errors_total{agent="testagent",type="invalid_json"} 1',
+    );
   });
 
   it('keeps tenants apart', async () => {
@@ -135,7 +183,11 @@ describe('job intake', () => {
     expect(other.statusCode).toBe(404);
     const events = await app.inject({ url: `/v1/jobs/${id}/events`, headers: { 'x-tenant-id': 'globex' } });
     expect(events.statusCode).toBe(404);
-    const cancel = await app.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: { 'x-tenant-id': 'globex' } });
+    const cancel = await app.inject({
+      method: 'POST',
+      url: `/v1/jobs/${id}/cancel`,
+      headers: { 'x-tenant-id': 'globex' },
+    });
     expect(cancel.statusCode).toBe(404);
   });
 });
@@ -159,7 +211,11 @@ describe('idempotency', () => {
     const { app } = await start();
     const first = await submit(app, { kind: 'echo', input: { message: 'a' } }, { 'idempotency-key': 'k-2' });
     expect(first.statusCode).toBe(202);
-    const mismatch = await submit(app, { kind: 'echo', input: { message: 'b' } }, { 'idempotency-key': 'k-2' });
+    const mismatch = await submit(
+      app,
+      { kind: 'echo', input: { message: 'b' } },
+      { 'idempotency-key': 'k-2' },
+    );
     expect(mismatch.statusCode).toBe(422);
     expect(mismatch.json<{ code: string }>().code).toBe('idempotency_key_mismatch');
     for (const bad of ['""', '"unterminated', 'x'.repeat(300), 'caf\u00e9']) {
@@ -167,7 +223,11 @@ describe('idempotency', () => {
       expect(res.statusCode, bad).toBe(400);
       expect(res.json<{ code: string }>().code).toBe('invalid_idempotency_key');
     }
-    const otherTenant = await submit(app, { kind: 'echo', input: { message: 'a' } }, { 'idempotency-key': 'k-2', 'x-tenant-id': 't2' });
+    const otherTenant = await submit(
+      app,
+      { kind: 'echo', input: { message: 'a' } },
+      { 'idempotency-key': 'k-2', 'x-tenant-id': 't2' },
+    );
     expect(otherTenant.statusCode).toBe(202);
     expect(otherTenant.json<{ job_id: string }>().job_id).not.toBe(first.json<{ job_id: string }>().job_id);
   });
@@ -178,7 +238,9 @@ describe('idempotency', () => {
     const results = await Promise.all(
       Array.from({ length: 50 }, () => submit(app, body, { 'idempotency-key': 'same-key' })),
     );
-    const ids = new Set(results.filter((r) => r.statusCode === 202).map((r) => r.json<{ job_id: string }>().job_id));
+    const ids = new Set(
+      results.filter((r) => r.statusCode === 202).map((r) => r.json<{ job_id: string }>().job_id),
+    );
     expect(ids.size).toBe(1);
     for (const r of results) expect([202, 409]).toContain(r.statusCode);
     const [id] = [...ids] as [string];
@@ -213,9 +275,15 @@ describe('backpressure', () => {
   it('answers 429 + Retry-After past a tenant quota', async () => {
     const { app } = await start({ engine: { tenantRatePerS: 1, tenantBurst: 2 } });
     const codes = [];
-    for (let i = 0; i < 4; i++) codes.push((await submit(app, { kind: 'echo', input: { message: `${i}` } }, { 'x-tenant-id': 'greedy' })).statusCode);
+    for (let i = 0; i < 4; i++)
+      codes.push(
+        (await submit(app, { kind: 'echo', input: { message: `${i}` } }, { 'x-tenant-id': 'greedy' }))
+          .statusCode,
+      );
     expect(codes).toEqual([202, 202, 429, 429]);
-    expect((await submit(app, { kind: 'echo', input: { message: 'x' } }, { 'x-tenant-id': 'polite' })).statusCode).toBe(202);
+    expect(
+      (await submit(app, { kind: 'echo', input: { message: 'x' } }, { 'x-tenant-id': 'polite' })).statusCode,
+    ).toBe(202);
   });
 });
 
@@ -253,7 +321,8 @@ describe('deadlines, retries, DLQ and cancel', () => {
 
   it('fails non-retryable errors at once, without the DLQ', async () => {
     const { app, probe } = await start();
-    const id = (await submit(app, { kind: 'fail', input: { retryable: false } })).json<{ job_id: string }>().job_id;
+    const id = (await submit(app, { kind: 'fail', input: { retryable: false } })).json<{ job_id: string }>()
+      .job_id;
     const rec = await waitFor(app, id);
     expect(rec.status).toBe('failed');
     expect(rec.error?.code).toBe('tool_denied');
@@ -263,15 +332,31 @@ describe('deadlines, retries, DLQ and cancel', () => {
 
   it('dead-letters a poison job after max attempts; redrive runs it once more', async () => {
     const { app, probe } = await start();
-    const id = (await submit(app, { kind: 'fail', input: { retryable: true }, max_attempts: 3 })).json<{ job_id: string }>().job_id;
+    const id = (await submit(app, { kind: 'fail', input: { retryable: true }, max_attempts: 3 })).json<{
+      job_id: string;
+    }>().job_id;
     const rec = await waitFor(app, id);
     expect(rec).toMatchObject({ status: 'failed', attempts: 3 });
     expect(probe.executions.get(id)).toBe(3);
-    const list = (await app.inject('/v1/dlq')).json<{ items: { job_id: string; queue: string; attempts: number; trace_id: string }[] }>();
+    const list = (await app.inject('/v1/dlq')).json<{
+      items: { job_id: string; queue: string; attempts: number; trace_id: string }[];
+    }>();
     expect(list.items.map((d) => d.job_id)).toContain(id);
-    const dl = (await app.inject(`/v1/dlq/${id}`)).json<{ queue: string; attempts: number; trace_id: string; error: { code: string } }>();
-    expect(dl).toMatchObject({ queue: 'agent.testagent.dlq', attempts: 3, trace_id: rec.trace_id, error: { code: 'dependency_failed' } });
-    expect((await app.inject({ url: `/v1/dlq/${id}`, headers: { 'x-tenant-id': 'other' } })).statusCode).toBe(404);
+    const dl = (await app.inject(`/v1/dlq/${id}`)).json<{
+      queue: string;
+      attempts: number;
+      trace_id: string;
+      error: { code: string };
+    }>();
+    expect(dl).toMatchObject({
+      queue: 'agent.testagent.dlq',
+      attempts: 3,
+      trace_id: rec.trace_id,
+      error: { code: 'dependency_failed' },
+    });
+    expect((await app.inject({ url: `/v1/dlq/${id}`, headers: { 'x-tenant-id': 'other' } })).statusCode).toBe(
+      404,
+    );
     const redrive = await app.inject({ method: 'POST', url: `/v1/dlq/${id}/redrive` });
     expect(redrive.statusCode).toBe(202);
     const again = await waitFor(app, id);
@@ -282,8 +367,10 @@ describe('deadlines, retries, DLQ and cancel', () => {
 
   it('cancels queued and running jobs; finished ones are not cancellable', async () => {
     const { app, probe } = await start({ engine: { maxWorkers: 1 } });
-    const running = (await submit(app, { kind: 'sleep', input: { ms: 5000 } })).json<{ job_id: string }>().job_id;
-    const queued = (await submit(app, { kind: 'sleep', input: { ms: 5000 } })).json<{ job_id: string }>().job_id;
+    const running = (await submit(app, { kind: 'sleep', input: { ms: 5000 } })).json<{ job_id: string }>()
+      .job_id;
+    const queued = (await submit(app, { kind: 'sleep', input: { ms: 5000 } })).json<{ job_id: string }>()
+      .job_id;
     await sleep(30);
     const c1 = await app.inject({ method: 'DELETE', url: `/v1/jobs/${queued}` });
     expect(c1.statusCode).toBe(200);
@@ -319,7 +406,8 @@ describe('metrics and shutdown', () => {
   it('stops intake on shutdown and lets running jobs finish within the grace period', async () => {
     const agent = createTestAgent();
     const svc = await startTestService(agent.definition);
-    const id = (await submit(svc.app, { kind: 'sleep', input: { ms: 150 } })).json<{ job_id: string }>().job_id;
+    const id = (await submit(svc.app, { kind: 'sleep', input: { ms: 150 } })).json<{ job_id: string }>()
+      .job_id;
     await sleep(20);
     const closing = svc.close(2000);
     const rec = await svc.backend.store.get(id);
@@ -331,7 +419,8 @@ describe('metrics and shutdown', () => {
   it('hands a job back to the queue when the grace period runs out', async () => {
     const agent = createTestAgent();
     const svc = await startTestService(agent.definition, { backend: undefined });
-    const id = (await submit(svc.app, { kind: 'sleep', input: { ms: 10_000 } })).json<{ job_id: string }>().job_id;
+    const id = (await submit(svc.app, { kind: 'sleep', input: { ms: 10_000 } })).json<{ job_id: string }>()
+      .job_id;
     await sleep(20);
     await svc.engine.stop(50);
     const rec = await svc.backend.store.get(id);

@@ -21,7 +21,8 @@ function asAgentError(err: FastifyError | Error): AgentError {
   if (code) return new AgentError(code, { detail: err.message, cause: err });
   if (err instanceof SyntaxError) return new AgentError('invalid_json', { detail: err.message, cause: err });
   const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
-  if (status >= 400 && status < 500) return new AgentError('bad_request', { detail: err.message, cause: err });
+  if (status >= 400 && status < 500)
+    return new AgentError('bad_request', { detail: err.message, cause: err });
   return toAgentError(err);
 }
 
@@ -46,5 +47,11 @@ export function installErrorHandling(app: FastifyInstance, metrics: AgentMetrics
     }
     return sendProblem(req, reply, err);
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(req, reply, new AgentError('not_found', { detail: `no route ${req.method} ${req.url.split('?')[0]}` })));
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(
+      req,
+      reply,
+      new AgentError('not_found', { detail: `no route ${req.method} ${req.url.split('?')[0]}` }),
+    ),
+  );
 }

@@ -21,7 +21,8 @@ export function preferWait(header: string | string[] | undefined): number | unde
 
 function jobIdParam(req: FastifyRequest): string {
   const id = (req.params as { job_id?: string }).job_id ?? '';
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(id)) throw new AgentError('job_not_found', { detail: 'malformed job id' });
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(id))
+    throw new AgentError('job_not_found', { detail: 'malformed job id' });
   return id;
 }
 
@@ -77,7 +78,8 @@ export function registerJobRoutes(
     );
   });
 
-  const cancel = async (req: FastifyRequest): Promise<unknown> => engine.cancel(req.tenantId, jobIdParam(req));
+  const cancel = async (req: FastifyRequest): Promise<unknown> =>
+    engine.cancel(req.tenantId, jobIdParam(req));
   app.post('/v1/jobs/:job_id/cancel', cancel);
   app.delete('/v1/jobs/:job_id', cancel);
 

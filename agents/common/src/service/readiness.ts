@@ -8,7 +8,10 @@ export interface ReadinessReport {
 }
 
 /** Runs every check in parallel, each bounded by `timeoutMs`; a throw or timeout counts as not ready. */
-export async function checkReadiness(checks: readonly DependencyCheck[], timeoutMs: number): Promise<ReadinessReport> {
+export async function checkReadiness(
+  checks: readonly DependencyCheck[],
+  timeoutMs: number,
+): Promise<ReadinessReport> {
   const results = await Promise.all(
     checks.map(async (c): Promise<[string, CheckResult]> => {
       const signal = AbortSignal.timeout(timeoutMs);
@@ -16,7 +19,9 @@ export async function checkReadiness(checks: readonly DependencyCheck[], timeout
         const r = await Promise.race([
           c.check(signal),
           new Promise<CheckResult>((resolve) =>
-            signal.addEventListener('abort', () => resolve({ ok: false, detail: `no answer within ${timeoutMs} ms` })),
+            signal.addEventListener('abort', () =>
+              resolve({ ok: false, detail: `no answer within ${timeoutMs} ms` }),
+            ),
           ),
         ]);
         return [c.name, r];

@@ -46,7 +46,11 @@ export async function buildAgentFromConfig(
   factory: (rt: AgentRuntime) => Promise<AgentFactoryResult> | AgentFactoryResult,
   logger = createLogger({ agent: config.agentName, level: config.logLevel }),
 ): Promise<{ service: AgentService; built: AgentFactoryResult }> {
-  const metrics = new AgentMetrics({ namespace: config.prometheusNamespace, agent: config.agentName, processMetrics: true });
+  const metrics = new AgentMetrics({
+    namespace: config.prometheusNamespace,
+    agent: config.agentName,
+    processMetrics: true,
+  });
   const built = await factory({ config, logger, metrics });
   const backend = await createJobBackend(config);
   const service = createAgentService({

@@ -55,7 +55,12 @@ export async function startTestService(
     backend,
     metrics,
     logger,
-    buildInfo: { name: definition.name, version: definition.version, git_sha: 'test', build_time: new Date(0).toISOString() },
+    buildInfo: {
+      name: definition.name,
+      version: definition.version,
+      git_sha: 'test',
+      build_time: new Date(0).toISOString(),
+    },
     engine: { ...TEST_ENGINE, ...opts.engine },
     bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024,
     sseHeartbeatMs: opts.sseHeartbeatMs ?? 15_000,

@@ -74,7 +74,8 @@ export function createTestAgent(probe: TestAgentProbe = { executions: new Map(),
         example: { failures: 1 },
         handler: async (input, ctx) => {
           const n = count(ctx.jobId);
-          if (n <= input.failures) throw new AgentError('dependency_unavailable', { detail: `attempt ${n} failed` });
+          if (n <= input.failures)
+            throw new AgentError('dependency_unavailable', { detail: `attempt ${n} failed` });
           return { attempt: ctx.attempt };
         },
       }),
@@ -92,7 +93,10 @@ export function createTestAgent(probe: TestAgentProbe = { executions: new Map(),
       }),
       stream: defineKind({
         description: 'Emits `n` token events, `delay_ms` apart.',
-        input: z.object({ n: z.number().int().min(1).max(1000), delay_ms: z.number().int().min(0).max(1000).default(0) }),
+        input: z.object({
+          n: z.number().int().min(1).max(1000),
+          delay_ms: z.number().int().min(0).max(1000).default(0),
+        }),
         output: z.object({ text: z.string() }),
         example: { n: 3, delay_ms: 0 },
         handler: async (input, ctx) => {

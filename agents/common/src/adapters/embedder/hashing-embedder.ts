@@ -39,8 +39,10 @@ export function createHashingEmbedder(opts: HashingEmbedderOptions = {}): Embedd
     name: `hashing-v1-${dimensions}`,
     dimensions,
     embed(texts: string[], signal?: AbortSignal): Promise<number[][]> {
-      signal?.throwIfAborted();
-      return Promise.resolve(texts.map((text) => hashingVector(text, dimensions)));
+      return new Promise((resolve) => {
+        signal?.throwIfAborted();
+        resolve(texts.map((text) => hashingVector(text, dimensions)));
+      });
     },
   };
 }

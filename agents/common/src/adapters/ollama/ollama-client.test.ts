@@ -150,6 +150,27 @@ describe('Ollama adapter against the fake Ollama server', () => {
     expect((await failure(second)).code).toBe('cancelled');
   });
 
+  it('maps an AbortSignal.timeout to deadline_exceeded while waiting for the first token', async () => {
+    const { client } = await setup({ ttftMs: 2_000 });
+    const err = await failure(client.generate({ prompt: 'x', signal: AbortSignal.timeout(30) }));
+    expect(err.code).toBe('deadline_exceeded');
+  });
+
+  it('passes an error thrown by onToken through unchanged and closes the stream', async () => {
+    const { client, fake } = await setup({ tokenDelayMs: 20 });
+    const boom = new Error('consumer failed');
+    const err = await client
+      .chat({
+        messages: ask,
+        onToken: () => {
+          throw boom;
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    expect((await fake.waitForDisconnect()).tokensSent).toBeLessThan(10);
+  });
+
   it('fails at once with cancelled when the signal is already aborted', async () => {
     const { client, fake } = await setup();
     const err = await failure(client.chat({ messages: ask, signal: AbortSignal.abort() }));

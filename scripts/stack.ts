@@ -1,0 +1,152 @@
+/**
+ * Starts the whole stack on this machine: every agent under agents/ and the Backend Mesh, each its
+ * own process on its registered port, and stops them together on Ctrl-C.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT, discoverAgents, discoverServices } from './lib/workspace.js';
+
+interface Proc {
+  name: string;
+  port: number;
+  child: ChildProcess;
+}
+
+const host = process.env.STACK_HOST ?? '127.0.0.1';
+const rawLogs = process.env.STACK_RAW_LOGS === '1';
+const portOffset = Number(process.env.STACK_PORT_OFFSET ?? '0');
+
+function writeBuildInfo(): void {
+  let sha = process.env.GIT_SHA;
+  try {
+    sha ??= execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    sha ??= 'unknown';
+  }
+  writeFileSync(
+    join(ROOT, 'build-info.json'),
+    `${JSON.stringify({ git_sha: sha, build_time: new Date().toISOString() })}\n`,
+  );
+}
+
+function pretty(name: string, line: string): string {
+  if (rawLogs) return line;
+  try {
+    const j = JSON.parse(line) as { level?: number; msg?: string; trace_id?: string | null };
+    const lvl =
+      { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' }[j.level ?? 30] ?? 'info';
+    return `${name.padEnd(12)} ${lvl.padEnd(5)} ${j.msg ?? ''}${j.trace_id ? `  trace=${j.trace_id.slice(0, 8)}` : ''}`;
+  } catch {
+    return `${name.padEnd(12)} ${line}`;
+  }
+}
+
+function launch(name: string, cwd: string, main: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (l) => console.log(pretty(name, l)));
+  }
+  return child;
+}
+
+async function waitHealthy(p: Proc, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (p.child.exitCode !== null) throw new Error(`${p.name} exited with code ${p.child.exitCode}`);
+    try {
+      const res = await fetch(`http://${host}:${p.port}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`${p.name} did not become healthy on port ${p.port} within ${timeoutMs} ms`);
+}
+
+async function main(): Promise<void> {
+  writeBuildInfo();
+  const procs: Proc[] = [];
+  let stopping = false;
+  const stopAll = (code: number): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const p of procs) p.child.kill('SIGTERM');
+    const t = setTimeout(() => {
+      for (const p of procs) p.child.kill('SIGKILL');
+      process.exit(code);
+    }, 15_000);
+    t.unref();
+    const exited = procs
+      .filter((p) => p.child.exitCode === null)
+      .map((p) => new Promise((r) => p.child.once('exit', r)));
+    void Promise.all(exited).then(() => process.exit(code));
+  };
+  process.on('SIGINT', () => stopAll(0));
+  process.on('SIGTERM', () => stopAll(0));
+
+  const agentUrls: Record<string, string> = {};
+  for (const a of discoverAgents()) {
+    const port = a.port + portOffset;
+    agentUrls[a.agent] = `http://${host}:${port}`;
+    const child = launch(a.agent, join(ROOT, a.dir), a.main, { AGENT_PORT: String(port), AGENT_HOST: host });
+    procs.push({ name: a.agent, port, child });
+  }
+  const agentEnv = Object.fromEntries(
+    Object.entries(agentUrls).map(([name, url]) => [
+      `AGENT_URL_${name.toUpperCase().replace(/-/g, '_')}`,
+      url,
+    ]),
+  );
+  for (const s of discoverServices()) {
+    const port = s.port + portOffset;
+    const child = launch(s.name, join(ROOT, s.dir), s.main, {
+      ...agentEnv,
+      MESH_PORT: String(port),
+      MESH_HOST: host,
+    });
+    procs.push({ name: s.name, port, child });
+  }
+  for (const p of procs) {
+    p.child.once('exit', (code, signal) => {
+      if (!stopping) {
+        console.error(`${p.name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack`);
+        stopAll(1);
+      }
+    });
+  }
+  try {
+    await Promise.all(procs.map((p) => waitHealthy(p, 60_000)));
+  } catch (err) {
+    console.error(String(err));
+    stopAll(1);
+    return;
+  }
+  console.log('\nSutazAI Agents is up:');
+  for (const p of procs)
+    console.log(
+      `  ${p.name.padEnd(12)} http://${host}:${p.port}   (/health /ready /metrics /version /v1/agent /openapi.json)`,
+    );
+  console.log(
+    '\nTry:  curl -s -X POST http://' +
+      host +
+      ':' +
+      String(procs[0]?.port ?? 0) +
+      '/v1/jobs -H "content-type: application/json" -H "prefer: wait=5" \\',
+  );
+  console.log(
+    `        -d "$(curl -s http://${host}:${procs[0]?.port ?? 0}/v1/agent | node -e 'const d=JSON.parse(require("fs").readFileSync(0));const k=d.kinds[0];console.log(JSON.stringify({kind:k.kind,input:k.example}))')"`,
+  );
+  console.log('Ctrl-C stops everything.\n');
+}
+
+await main();
