@@ -90,7 +90,17 @@ export class AgentMetrics implements TokenCounter {
       buckets: LATENCY_BUCKETS_MS,
       registers,
     });
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: `${ns}_` });
+    if (opts.processMetrics) {
+      collectDefaultMetrics({ register: this.registry, prefix: `${ns}_` });
+      // prom-client names some gauges `*_total` (active handles/requests/resources), which breaks the
+      // exposition convention promtool checks; the `*_total`-less siblings carry the same numbers.
+      for (const m of this.registry.getMetricsAsArray()) {
+        const name = (m as unknown as { name: string }).name;
+        if (name.endsWith('_total') && (m as unknown as { type?: string }).type === 'gauge') {
+          this.registry.removeSingleMetric(name);
+        }
+      }
+    }
   }
 
   /** Sets where the queue depth gauge reads from at scrape time. */

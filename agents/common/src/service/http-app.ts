@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AgentError } from '../contract/errors.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../contract/problem.js';

@@ -48,7 +48,11 @@ export async function startTestService(
     },
   });
   const logger = createLogger({ agent: definition.name, level: 'debug', destination });
-  const metrics = new AgentMetrics({ namespace: 'sutazai_agents', agent: definition.name });
+  const metrics = new AgentMetrics({
+    namespace: 'sutazai_agents',
+    agent: definition.name,
+    processMetrics: true,
+  });
   const backend = opts.backend ?? createMemoryBackend({ agent: definition.name });
   const service = createAgentService({
     agent: definition,
