@@ -4,8 +4,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, discoverAgents, discoverServices } from './lib/workspace.js';
 
@@ -18,6 +19,61 @@ interface Proc {
 const host = process.env.STACK_HOST ?? '127.0.0.1';
 const rawLogs = process.env.STACK_RAW_LOGS === '1';
 const portOffset = Number(process.env.STACK_PORT_OFFSET ?? '0');
+const dataRoot = process.env.DATA_DIR ?? join(ROOT, '.data');
+const ingest = !process.argv.includes('--no-ingest');
+
+/** The project's own docs: the sample corpus ingested on first start. */
+function corpusFiles(): string[] {
+  const files = [join(ROOT, 'README.md')];
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.md') && e.name !== 'PortRegistry.md') files.push(p);
+    }
+  };
+  walk(join(ROOT, 'docs'));
+  walk(join(ROOT, 'agents'));
+  walk(join(ROOT, 'backend'));
+  walk(join(ROOT, 'bench'));
+  return files.filter((f, i) => files.indexOf(f) === i && existsSync(f));
+}
+
+/** Ingests the corpus through the mesh when it changed since the last start (or never was). */
+async function ingestCorpus(meshUrl: string): Promise<void> {
+  const docs = corpusFiles().map((f) => ({
+    id: relative(ROOT, f),
+    source: relative(ROOT, f),
+    text: readFileSync(f, 'utf8'),
+    content_type: 'text/markdown',
+  }));
+  const digest = createHash('sha256').update(JSON.stringify(docs)).digest('hex');
+  const marker = join(dataRoot, 'corpus.sha256');
+  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === digest) {
+    console.log(`sample corpus already ingested (${docs.length} documents)`);
+    return;
+  }
+  const res = await fetch(`${meshUrl}/v1/documents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': JSON.stringify(`corpus-${digest}`) },
+    body: JSON.stringify({ documents: docs }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  const body = (await res.json()) as { status?: string; result?: { chunks_total?: number } };
+  if (!res.ok || body.status !== 'succeeded') {
+    console.error(
+      `ingesting the sample corpus failed: HTTP ${res.status} ${JSON.stringify(body).slice(0, 300)}`,
+    );
+    return;
+  }
+  mkdirSync(dataRoot, { recursive: true });
+  writeFileSync(marker, `${digest}\n`);
+  console.log(
+    `ingested the sample corpus: ${docs.length} documents, ${body.result?.chunks_total ?? '?'} chunks`,
+  );
+}
 
 function writeBuildInfo(): void {
   let sha = process.env.GIT_SHA;
@@ -94,11 +150,25 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
 
-  const agentUrls: Record<string, string> = {};
-  for (const a of discoverAgents()) {
+  const agents = discoverAgents();
+  const agentUrls: Record<string, string> = Object.fromEntries(
+    agents.map((a) => [a.agent, `http://${host}:${a.port + portOffset}`]),
+  );
+  const agentUrlEnv = (): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(agentUrls).map(([name, url]) => [
+        `AGENT_URL_${name.toUpperCase().replace(/-/g, '_')}`,
+        url,
+      ]),
+    );
+  for (const a of agents) {
     const port = a.port + portOffset;
-    agentUrls[a.agent] = `http://${host}:${port}`;
-    const child = launch(a.agent, join(ROOT, a.dir), a.main, { AGENT_PORT: String(port), AGENT_HOST: host });
+    const child = launch(a.agent, join(ROOT, a.dir), a.main, {
+      AGENT_PORT: String(port),
+      AGENT_HOST: host,
+      DATA_DIR: join(dataRoot, a.agent),
+      ...agentUrlEnv(),
+    });
     procs.push({ name: a.agent, port, child });
   }
   const agentEnv = Object.fromEntries(
@@ -131,21 +201,24 @@ async function main(): Promise<void> {
     stopAll(1);
     return;
   }
+  const mesh = procs.find((p) => p.name === 'mesh');
+  if (mesh && ingest && agentUrls.retriever) await ingestCorpus(`http://${host}:${mesh.port}`);
   console.log('\nSutazAI Agents is up:');
   for (const p of procs)
     console.log(
       `  ${p.name.padEnd(12)} http://${host}:${p.port}   (/health /ready /metrics /version /v1/agent /openapi.json)`,
     );
-  console.log(
-    '\nTry:  curl -s -X POST http://' +
-      host +
-      ':' +
-      String(procs[0]?.port ?? 0) +
-      '/v1/jobs -H "content-type: application/json" -H "prefer: wait=5" \\',
-  );
-  console.log(
-    `        -d "$(curl -s http://${host}:${procs[0]?.port ?? 0}/v1/agent | node -e 'const d=JSON.parse(require("fs").readFileSync(0));const k=d.kinds[0];console.log(JSON.stringify({kind:k.kind,input:k.example}))')"`,
-  );
+  if (mesh) {
+    const url = `http://${host}:${mesh.port}`;
+    console.log(`\nAsk a question about the project's docs:\n  npm run ask -- "How do I start the stack?"`);
+    console.log(
+      `  curl -s -X POST ${url}/v1/jobs -H 'content-type: application/json' -H 'prefer: wait=30' \\`,
+    );
+    console.log(`       -d '{"input":{"question":"How do I start the stack?"}}'`);
+    console.log(`Agents and their readiness:  curl -s ${url}/v1/agents`);
+  } else if (procs[0]) {
+    console.log(`\nDescribe an agent:  curl -s http://${host}:${procs[0].port}/v1/agent`);
+  }
   console.log('Ctrl-C stops everything.\n');
 }
 

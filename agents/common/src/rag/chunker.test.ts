@@ -12,7 +12,9 @@ const doc = (text: string, extra: Partial<ChunkableDocument> = {}): ChunkableDoc
 
 /** Deterministic prose: numbered sentences of about 60 characters. */
 const sentences = (n: number, topic = 'cluster'): string =>
-  Array.from({ length: n }, (_, i) => `Sentence ${i + 1} explains how the ${topic} behaves under load.`).join(' ');
+  Array.from({ length: n }, (_, i) => `Sentence ${i + 1} explains how the ${topic} behaves under load.`).join(
+    ' ',
+  );
 
 describe('chunkDocument', () => {
   it('returns [] for empty or blank input', () => {
@@ -56,7 +58,9 @@ describe('chunkDocument', () => {
     ]);
     expect(chunks.map((c) => c.id)).toEqual(chunks.map((_, i) => `doc-1#${i}`));
     expect(chunks.map((c) => c.ordinal)).toEqual(chunks.map((_, i) => i));
-    expect(chunks.every((c) => c.documentId === 'doc-1' && c.tenantId === 't1' && c.source === 'guide.md')).toBe(true);
+    expect(
+      chunks.every((c) => c.documentId === 'doc-1' && c.tenantId === 't1' && c.source === 'guide.md'),
+    ).toBe(true);
   });
 
   it('never puts text of two sections in one chunk, even when both would fit', () => {
@@ -74,7 +78,11 @@ describe('chunkDocument', () => {
   });
 
   it('keeps a fenced code block whole when it fits', () => {
-    const code = ['```ts', ...Array.from({ length: 12 }, (_, i) => `const value${i} = compute(${i});`), '```'].join('\n');
+    const code = [
+      '```ts',
+      ...Array.from({ length: 12 }, (_, i) => `const value${i} = compute(${i});`),
+      '```',
+    ].join('\n');
     const text = `# Example\n\n${sentences(6)}\n\n${code}\n\n${sentences(6, 'cache')}`;
     const chunks = chunkDocument(doc(text), { maxChars: 500, overlapChars: 100 });
     const holders = chunks.filter((c) => c.text.includes('const value0'));
@@ -84,7 +92,11 @@ describe('chunkDocument', () => {
   });
 
   it('splits a code block longer than a chunk at lines, re-fencing every piece', () => {
-    const code = ['```python', ...Array.from({ length: 40 }, (_, i) => `print("line number ${i} of the program")`), '```'].join('\n');
+    const code = [
+      '```python',
+      ...Array.from({ length: 40 }, (_, i) => `print("line number ${i} of the program")`),
+      '```',
+    ].join('\n');
     const chunks = chunkDocument(doc(`# Big\n\n${code}`), { maxChars: 300, overlapChars: 60 });
     expect(chunks.length).toBeGreaterThan(1);
     const codeChunks = chunks.filter((c) => c.text.includes('print('));
@@ -112,7 +124,8 @@ describe('chunkDocument', () => {
       expect(next.length).toBeGreaterThan(firstSentence.length);
     }
     // Nothing is lost: every sentence appears somewhere.
-    for (let i = 1; i <= 60; i++) expect(chunks.some((c) => c.text.includes(`Sentence ${i} explains`))).toBe(true);
+    for (let i = 1; i <= 60; i++)
+      expect(chunks.some((c) => c.text.includes(`Sentence ${i} explains`))).toBe(true);
   });
 
   it('does not overlap across headings', () => {
@@ -126,7 +139,10 @@ describe('chunkDocument', () => {
   it('splits a sentence longer than a chunk at words, and leaves an unsplittable run whole', () => {
     const longSentence = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
     const token = 'x'.repeat(250);
-    const chunks = chunkDocument(doc(`${longSentence}\n\n${token}`, { source: 'notes.txt' }), { maxChars: 100, overlapChars: 0 });
+    const chunks = chunkDocument(doc(`${longSentence}\n\n${token}`, { source: 'notes.txt' }), {
+      maxChars: 100,
+      overlapChars: 0,
+    });
     const oversized = chunks.filter((c) => c.text.length > 100);
     expect(oversized.map((c) => c.text)).toEqual([token]);
     expect(chunks.filter((c) => c.text.startsWith('word')).length).toBeGreaterThan(3);
@@ -137,7 +153,10 @@ describe('chunkDocument', () => {
     const chunks = chunkDocument(doc(text, { contentType: 'text/plain' }), { maxChars: 60, overlapChars: 0 });
     expect(chunks.every((c) => c.heading === undefined)).toBe(true);
     // Paragraphs that fit together are packed into one chunk.
-    expect(chunks.map((c) => c.text)).toEqual(['# not a heading in plain text\n\nSecond paragraph.', 'Third paragraph.']);
+    expect(chunks.map((c) => c.text)).toEqual([
+      '# not a heading in plain text\n\nSecond paragraph.',
+      'Third paragraph.',
+    ]);
   });
 
   it('infers Markdown from the source name when no content type is given', () => {
@@ -166,7 +185,9 @@ describe('chunkDocument', () => {
 
 describe('chunkEmbeddingText', () => {
   it('prefixes the heading path when there is one', () => {
-    expect(chunkEmbeddingText({ heading: 'Setup > Install', text: 'Run it.' })).toBe('Setup > Install\n\nRun it.');
+    expect(chunkEmbeddingText({ heading: 'Setup > Install', text: 'Run it.' })).toBe(
+      'Setup > Install\n\nRun it.',
+    );
     expect(chunkEmbeddingText({ text: 'Run it.' })).toBe('Run it.');
   });
 });

@@ -103,7 +103,11 @@ function packSection(section: Section, maxChars: number, overlapChars: number): 
     current = unit.text;
     // A code block's tail would open the next chunk with half a program and a dangling fence.
     if (previous !== '' && last?.kind === 'text') {
-      const room = Math.min(overlapChars, Math.floor(previous.length / 2), maxChars - unit.text.length - unit.join.length);
+      const room = Math.min(
+        overlapChars,
+        Math.floor(previous.length / 2),
+        maxChars - unit.text.length - unit.join.length,
+      );
       const overlap = room >= MIN_OVERLAP_CHARS ? tailOverlap(previous, room) : '';
       if (overlap.length >= MIN_OVERLAP_CHARS) current = overlap + unit.join + unit.text;
     }

@@ -78,7 +78,10 @@ export function markdownSections(text: string): Section[] {
     if ((SETEXT_H1.test(line) || SETEXT_H2.test(line)) && paragraphStart >= 0) {
       const sec = current();
       const titleLines = sec.lines.splice(paragraphStart);
-      openSection({ level: SETEXT_H1.test(line) ? 1 : 2, title: cleanTitle(titleLines.join(' ')) }, [...titleLines, line]);
+      openSection({ level: SETEXT_H1.test(line) ? 1 : 2, title: cleanTitle(titleLines.join(' ')) }, [
+        ...titleLines,
+        line,
+      ]);
       continue;
     }
     const sec = current();
@@ -135,7 +138,8 @@ function linesToBlocks(lines: string[], underHeading: boolean): Block[] {
   }
   flush();
   // A section holding only its heading line carries no content of its own.
-  if (underHeading && blocks.length === 1 && blocks[0]?.kind === 'text' && isHeadingOnly(blocks[0].text)) return [];
+  if (underHeading && blocks.length === 1 && blocks[0]?.kind === 'text' && isHeadingOnly(blocks[0].text))
+    return [];
   return blocks;
 }
 

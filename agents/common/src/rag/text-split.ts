@@ -21,7 +21,11 @@ export function blockUnits(block: Block, maxChars: number, overlapChars = 0): Un
   if (block.text.length <= maxChars) return [{ text: block.text, kind: block.kind, join: '\n\n' }];
   if (block.kind === 'code') return codeUnits(block.text, maxChars);
   const pieceMax = Math.max(maxChars - overlapChars - 1, Math.ceil(maxChars / 2));
-  return splitText(block.text, pieceMax, 0).map((text, i) => ({ text, kind: 'text', join: i === 0 ? '\n\n' : ' ' }));
+  return splitText(block.text, pieceMax, 0).map((text, i) => ({
+    text,
+    kind: 'text',
+    join: i === 0 ? '\n\n' : ' ',
+  }));
 }
 
 /**
@@ -72,7 +76,8 @@ function codeUnits(text: string, maxChars: number): Unit[] {
   const open = lines[0] ?? '```';
   const fenceMark = /^ {0,3}(`{3,}|~{3,})/.exec(open)?.[1] ?? '```';
   const last = lines[lines.length - 1] ?? '';
-  const closed = lines.length > 1 && last.trim().startsWith(fenceMark[0] ?? '`') && last.trim().length >= fenceMark.length;
+  const closed =
+    lines.length > 1 && last.trim().startsWith(fenceMark[0] ?? '`') && last.trim().length >= fenceMark.length;
   const close = closed ? last : fenceMark;
   const body = lines.slice(1, closed ? -1 : undefined);
   const budget = Math.max(1, maxChars - open.length - close.length - 2);

@@ -38,7 +38,8 @@ export function words(text: string): string[] {
  */
 export function stemPlural(word: string): string {
   if (word.length <= 3) return word;
-  if (word.endsWith('ies') && !word.endsWith('eies') && !word.endsWith('aies')) return `${word.slice(0, -3)}y`;
+  if (word.endsWith('ies') && !word.endsWith('eies') && !word.endsWith('aies'))
+    return `${word.slice(0, -3)}y`;
   if (SIBILANT_PLURAL.test(word)) return word.slice(0, -2);
   if (word.endsWith('es') && !word.endsWith('aes') && !word.endsWith('ees') && !word.endsWith('oes')) {
     return word.slice(0, -1);

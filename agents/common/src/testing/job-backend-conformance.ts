@@ -14,7 +14,8 @@ export interface JobBackendConformanceOptions {
 const WAIT = { timeout: 5_000, interval: 10 } as const;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const newTenant = (): string => `t-${randomUUID()}`;
 
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -142,23 +143,38 @@ export function runJobBackendConformance(
         const startedAt = new Date().toISOString();
         const results = await Promise.all(
           range(1, 20).map((attempts) =>
-            backend.store.transition(record.job_id, ['queued'], { status: 'running', attempts, started_at: startedAt }),
+            backend.store.transition(record.job_id, ['queued'], {
+              status: 'running',
+              attempts,
+              started_at: startedAt,
+            }),
           ),
         );
         const winners = results.filter((r) => r !== undefined);
         expect(winners).toHaveLength(1);
         const stored = await backend.store.get(record.job_id);
-        expect(stored).toMatchObject({ status: 'running', started_at: startedAt, attempts: winners[0]?.attempts });
+        expect(stored).toMatchObject({
+          status: 'running',
+          started_at: startedAt,
+          attempts: winners[0]?.attempts,
+        });
         expect(stored).toEqual(winners[0]);
       });
 
       it('applies a transition only from the listed statuses', async () => {
         const record = newRecord();
         await backend.store.create(record);
-        expect(await backend.store.transition(record.job_id, ['running'], { status: 'succeeded' })).toBeUndefined();
+        expect(
+          await backend.store.transition(record.job_id, ['running'], { status: 'succeeded' }),
+        ).toBeUndefined();
         expect((await backend.store.get(record.job_id))?.status).toBe('queued');
-        expect(await backend.store.transition(randomUUID(), ['queued'], { status: 'running' })).toBeUndefined();
-        await backend.store.transition(record.job_id, ['queued', 'running'], { status: 'running', attempts: 1 });
+        expect(
+          await backend.store.transition(randomUUID(), ['queued'], { status: 'running' }),
+        ).toBeUndefined();
+        await backend.store.transition(record.job_id, ['queued', 'running'], {
+          status: 'running',
+          attempts: 1,
+        });
         const finishedAt = new Date().toISOString();
         const done = await backend.store.transition(record.job_id, ['running'], {
           status: 'succeeded',
@@ -198,7 +214,9 @@ export function runJobBackendConformance(
         const ids = (list: JobRecord[]): string[] => list.map((r) => r.job_id);
         const newestFirst = ids([...records].reverse());
         expect(ids(await backend.store.list({ tenantId: tenant, limit: 10 }))).toEqual(newestFirst);
-        expect(ids(await backend.store.list({ tenantId: tenant, limit: 2 }))).toEqual(newestFirst.slice(0, 2));
+        expect(ids(await backend.store.list({ tenantId: tenant, limit: 2 }))).toEqual(
+          newestFirst.slice(0, 2),
+        );
         expect(ids(await backend.store.list({ tenantId: tenant, status: 'running', limit: 10 }))).toEqual(
           [records[3], records[1]].map((r) => r?.job_id),
         );
@@ -211,7 +229,9 @@ export function runJobBackendConformance(
       it('assigns gap-free ids from 1 under 50 concurrent appends', async () => {
         const jobId = randomUUID();
         const appended = await Promise.all(
-          range(0, 49).map((i) => backend.events.append(jobId, { type: 'token', data: { i, text: `t${i}` } })),
+          range(0, 49).map((i) =>
+            backend.events.append(jobId, { type: 'token', data: { i, text: `t${i}` } }),
+          ),
         );
         expect(appended.map((e) => e.id).sort((a, b) => a - b)).toEqual(range(1, 50));
         const stored = await backend.events.read(jobId, 0, 100);
@@ -238,7 +258,9 @@ export function runJobBackendConformance(
         for (const i of range(1, 5)) await backend.events.append(jobId, { type: 'log', data: { i } });
         const live: JobEvent[] = [];
         const unsubscribe = await backend.events.subscribe(jobId, (e) => live.push(e));
-        const appending = Promise.all(range(6, 25).map((i) => backend.events.append(jobId, { type: 'log', data: { i } })));
+        const appending = Promise.all(
+          range(6, 25).map((i) => backend.events.append(jobId, { type: 'log', data: { i } })),
+        );
         const history = await backend.events.read(jobId, 0, 1_000);
         await appending;
         await vi.waitFor(() => expect(live.map((e) => e.id)).toContain(25), WAIT);
@@ -274,8 +296,12 @@ export function runJobBackendConformance(
           throw new Error('listener failure');
         });
         await backend.events.subscribe(jobId, (e) => got.push(e.id));
-        await expect(backend.events.append(jobId, { type: 'log', data: {} })).resolves.toMatchObject({ id: 1 });
-        await expect(backend.events.append(jobId, { type: 'log', data: {} })).resolves.toMatchObject({ id: 2 });
+        await expect(backend.events.append(jobId, { type: 'log', data: {} })).resolves.toMatchObject({
+          id: 1,
+        });
+        await expect(backend.events.append(jobId, { type: 'log', data: {} })).resolves.toMatchObject({
+          id: 2,
+        });
         await vi.waitFor(() => expect(got).toEqual([1, 2]), WAIT);
       });
     });
@@ -283,10 +309,15 @@ export function runJobBackendConformance(
     describe('idempotency', () => {
       it('lets exactly one of 50 concurrent claims win', async () => {
         const key = `conformance:${randomUUID()}`;
-        const claims = await Promise.all(range(1, 50).map(() => backend.idempotency.claim(key, 'fp-a', 60_000)));
+        const claims = await Promise.all(
+          range(1, 50).map(() => backend.idempotency.claim(key, 'fp-a', 60_000)),
+        );
         expect(claims.filter((c) => c.claimed)).toHaveLength(1);
-        for (const c of claims) if (!c.claimed) expect(c.entry).toMatchObject({ fingerprint: 'fp-a', state: 'pending' });
-        expect((await backend.idempotency.claim(`conformance:${randomUUID()}`, 'fp-a', 60_000)).claimed).toBe(true);
+        for (const c of claims)
+          if (!c.claimed) expect(c.entry).toMatchObject({ fingerprint: 'fp-a', state: 'pending' });
+        expect((await backend.idempotency.claim(`conformance:${randomUUID()}`, 'fp-a', 60_000)).claimed).toBe(
+          true,
+        );
       });
 
       it('stores the completed response for later claims', async () => {
@@ -306,7 +337,11 @@ export function runJobBackendConformance(
         await backend.idempotency.claim(key, 'fp-a', 60_000);
         await backend.idempotency.release(key);
         expect(await backend.idempotency.claim(key, 'fp-b', 60_000)).toEqual({ claimed: true });
-        await backend.idempotency.complete(key, { jobId: 'j1', response: { status: 202, body: null } }, 60_000);
+        await backend.idempotency.complete(
+          key,
+          { jobId: 'j1', response: { status: 202, body: null } },
+          60_000,
+        );
         await backend.idempotency.release(key);
         const again = await backend.idempotency.claim(key, 'fp-c', 60_000);
         expect(again).toMatchObject({ claimed: false, entry: { state: 'completed', fingerprint: 'fp-b' } });
@@ -317,16 +352,26 @@ export function runJobBackendConformance(
         const claimedAt = Date.now();
         expect((await backend.idempotency.claim(key, 'fp-a', 300)).claimed).toBe(true);
         expect((await backend.idempotency.claim(key, 'fp-b', 300)).claimed).toBe(false);
-        await vi.waitFor(async () => expect((await backend.idempotency.claim(key, 'fp-c', 60_000)).claimed).toBe(true), WAIT);
+        await vi.waitFor(
+          async () => expect((await backend.idempotency.claim(key, 'fp-c', 60_000)).claimed).toBe(true),
+          WAIT,
+        );
         expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(280);
       });
 
       it('expires a completed entry after the ttl given to complete', async () => {
         const key = `conformance:${randomUUID()}`;
         await backend.idempotency.claim(key, 'fp-a', 60_000);
-        await backend.idempotency.complete(key, { jobId: 'j1', response: { status: 200, body: { ok: true } } }, 200);
+        await backend.idempotency.complete(
+          key,
+          { jobId: 'j1', response: { status: 200, body: { ok: true } } },
+          200,
+        );
         expect((await backend.idempotency.claim(key, 'fp-b', 60_000)).claimed).toBe(false);
-        await vi.waitFor(async () => expect((await backend.idempotency.claim(key, 'fp-b', 60_000)).claimed).toBe(true), WAIT);
+        await vi.waitFor(
+          async () => expect((await backend.idempotency.claim(key, 'fp-b', 60_000)).claimed).toBe(true),
+          WAIT,
+        );
       });
     });
 
@@ -443,8 +488,10 @@ export function runJobBackendConformance(
         }, 1);
         await backend.queue.add(newItem());
         await started.promise;
-        await stop(consumer, 3_000);
+        const stoppingAt = Date.now();
+        await stop(consumer, 5_000);
         expect(finished).toBe(true);
+        expect(Date.now() - stoppingAt).toBeLessThan(3_000);
         expect(await backend.queue.depth()).toEqual({ waiting: 0, active: 0, delayed: 0 });
       });
 
@@ -487,10 +534,16 @@ export function runJobBackendConformance(
           await release.promise;
           done += 1;
         }, 1);
-        await vi.waitFor(async () => expect(await backend.queue.depth()).toEqual({ waiting: 1, active: 1, delayed: 1 }), WAIT);
+        await vi.waitFor(
+          async () => expect(await backend.queue.depth()).toEqual({ waiting: 1, active: 1, delayed: 1 }),
+          WAIT,
+        );
         release.open();
         await vi.waitFor(() => expect(done).toBe(2), WAIT);
-        await vi.waitFor(async () => expect(await backend.queue.depth()).toEqual({ waiting: 0, active: 0, delayed: 1 }), WAIT);
+        await vi.waitFor(
+          async () => expect(await backend.queue.depth()).toEqual({ waiting: 0, active: 0, delayed: 1 }),
+          WAIT,
+        );
       });
     });
 
@@ -504,8 +557,12 @@ export function runJobBackendConformance(
         for (const entry of entries) await backend.dlq.put(entry);
         await backend.dlq.put(newDeadLetter({ tenant_id: newTenant() }));
         const newestFirst = [...entries].reverse().map((e) => e.job_id);
-        expect((await backend.dlq.list({ tenantId: tenant, limit: 10 })).map((e) => e.job_id)).toEqual(newestFirst);
-        expect((await backend.dlq.list({ tenantId: tenant, limit: 2 })).map((e) => e.job_id)).toEqual(newestFirst.slice(0, 2));
+        expect((await backend.dlq.list({ tenantId: tenant, limit: 10 })).map((e) => e.job_id)).toEqual(
+          newestFirst,
+        );
+        expect((await backend.dlq.list({ tenantId: tenant, limit: 2 })).map((e) => e.job_id)).toEqual(
+          newestFirst.slice(0, 2),
+        );
         expect(await backend.dlq.get(entries[1]?.job_id ?? '')).toEqual(entries[1]);
         expect(await backend.dlq.get(randomUUID())).toBeUndefined();
         expect((await backend.dlq.list({ limit: 2 })).length).toBeLessThanOrEqual(2);

@@ -28,25 +28,64 @@ async function vectorOf(text: string): Promise<number[]> {
   return v ?? [];
 }
 
-function chunk(tenantId: string, documentId: string, ordinal: number, text: string, extra: Partial<Chunk> = {}): Chunk {
-  return { id: `${documentId}#${ordinal}`, documentId, tenantId, source: `${documentId}.md`, ordinal, text, ...extra };
+function chunk(
+  tenantId: string,
+  documentId: string,
+  ordinal: number,
+  text: string,
+  extra: Partial<Chunk> = {},
+): Chunk {
+  return {
+    id: `${documentId}#${ordinal}`,
+    documentId,
+    tenantId,
+    source: `${documentId}.md`,
+    ordinal,
+    text,
+    ...extra,
+  };
 }
 
 /** A small corpus of one tenant: six chunks on distinct topics over three documents. */
 function corpus(tenantId: string): Chunk[] {
   return [
-    chunk(tenantId, 'ops', 0, 'TLS certificates are rotated every ninety days by the renewal job; rotate them manually with the cert-rotate command.', {
-      heading: 'Operations > Certificates',
+    chunk(
+      tenantId,
+      'ops',
+      0,
+      'TLS certificates are rotated every ninety days by the renewal job; rotate them manually with the cert-rotate command.',
+      {
+        heading: 'Operations > Certificates',
+      },
+    ),
+    chunk(
+      tenantId,
+      'ops',
+      1,
+      'Backups of the database run nightly and are kept for thirty days in object storage.',
+      {
+        heading: 'Operations > Backups',
+      },
+    ),
+    chunk(tenantId, 'ops', 2, 'Expired certificates in the browser usually mean the client clock is wrong.', {
+      heading: 'Operations > Troubleshooting',
     }),
-    chunk(tenantId, 'ops', 1, 'Backups of the database run nightly and are kept for thirty days in object storage.', {
-      heading: 'Operations > Backups',
-    }),
-    chunk(tenantId, 'ops', 2, 'Expired certificates in the browser usually mean the client clock is wrong.', { heading: 'Operations > Troubleshooting' }),
-    chunk(tenantId, 'kb', 0, 'The ingress controller routes external HTTP traffic to services inside the Kubernetes cluster.', {
-      metadata: { lang: 'en', team: 'platform' },
-    }),
+    chunk(
+      tenantId,
+      'kb',
+      0,
+      'The ingress controller routes external HTTP traffic to services inside the Kubernetes cluster.',
+      {
+        metadata: { lang: 'en', team: 'platform' },
+      },
+    ),
     chunk(tenantId, 'kb', 1, 'Connection pool size limits how many database sessions each replica opens.'),
-    chunk(tenantId, 'recipes', 0, 'Banana bread needs ripe bananas, flour, butter, sugar and an hour in the oven.'),
+    chunk(
+      tenantId,
+      'recipes',
+      0,
+      'Banana bread needs ripe bananas, flour, butter, sugar and an hour in the oven.',
+    ),
   ];
 }
 
@@ -76,7 +115,14 @@ export function runVectorStoreConformance(name: string, factory: VectorStoreFact
       await store.init();
       expect(await store.count('t1')).toBe(0);
       expect(await store.get('t1', ['ops#0'])).toEqual([]);
-      expect(await store.search({ tenantId: 't1', text: 'certificates', vector: await vectorOf('certificates'), topK: 5 })).toEqual([]);
+      expect(
+        await store.search({
+          tenantId: 't1',
+          text: 'certificates',
+          vector: await vectorOf('certificates'),
+          topK: 5,
+        }),
+      ).toEqual([]);
     });
 
     it('upserts, gets in the order asked (skipping unknown ids) and counts', async () => {
@@ -92,13 +138,29 @@ export function runVectorStoreConformance(name: string, factory: VectorStoreFact
 
     it('replaces a chunk upserted again under the same id', async () => {
       await store.upsert(await stored(corpus('t1')));
-      const replacement = chunk('t1', 'kb', 1, 'Snapshot retention is configured per bucket with lifecycle rules.', { heading: 'Storage' });
+      const replacement = chunk(
+        't1',
+        'kb',
+        1,
+        'Snapshot retention is configured per bucket with lifecycle rules.',
+        { heading: 'Storage' },
+      );
       await store.upsert(await stored([replacement]));
       expect(await store.count('t1')).toBe(6);
       expect(await store.get('t1', ['kb#1'])).toEqual([replacement]);
-      const oldWords = await store.search({ tenantId: 't1', text: 'connection pool replica', vector: await vectorOf('zebra'), topK: 6 });
+      const oldWords = await store.search({
+        tenantId: 't1',
+        text: 'connection pool replica',
+        vector: await vectorOf('zebra'),
+        topK: 6,
+      });
       expect(oldWords.every((h) => !h.chunk.text.includes('Connection pool'))).toBe(true);
-      const newWords = await store.search({ tenantId: 't1', text: 'snapshot lifecycle', vector: await vectorOf('snapshot lifecycle'), topK: 1 });
+      const newWords = await store.search({
+        tenantId: 't1',
+        text: 'snapshot lifecycle',
+        vector: await vectorOf('snapshot lifecycle'),
+        topK: 1,
+      });
       expect(newWords[0]?.chunk.id).toBe('kb#1');
     });
 
@@ -112,12 +174,18 @@ export function runVectorStoreConformance(name: string, factory: VectorStoreFact
       if (hits[0]?.vectorRank !== undefined || hits[0]?.textRank !== undefined) {
         expect([hits[0].vectorRank, hits[0].textRank]).toEqual([1, 1]);
       }
-      for (let i = 1; i < hits.length; i++) expect(hits[i - 1]?.score ?? 0).toBeGreaterThanOrEqual(hits[i]?.score ?? 0);
+      for (let i = 1; i < hits.length; i++)
+        expect(hits[i - 1]?.score ?? 0).toBeGreaterThanOrEqual(hits[i]?.score ?? 0);
     });
 
     it('finds a full-text match even when the query vector points elsewhere', async () => {
       await store.upsert(await stored(corpus('t1')));
-      const hits = await store.search({ tenantId: 't1', text: 'ingress', vector: await vectorOf('banana bread oven'), topK: 3 });
+      const hits = await store.search({
+        tenantId: 't1',
+        text: 'ingress',
+        vector: await vectorOf('banana bread oven'),
+        topK: 3,
+      });
       expect(hits.map((h) => h.chunk.id)).toContain('kb#0');
       expect(hits[0]?.chunk.id).toBe('kb#0');
     });
@@ -125,7 +193,12 @@ export function runVectorStoreConformance(name: string, factory: VectorStoreFact
     it('finds a vector match when no word of the query occurs in the text', async () => {
       await store.upsert(await stored(corpus('t1')));
       // The text matches no chunk, so only the vector ranking can find it.
-      const hits = await store.search({ tenantId: 't1', text: 'zzqx', vector: await vectorOf('banana breads'), topK: 1 });
+      const hits = await store.search({
+        tenantId: 't1',
+        text: 'zzqx',
+        vector: await vectorOf('banana breads'),
+        topK: 1,
+      });
       expect(hits.map((h) => h.chunk.id)).toEqual(['recipes#0']);
     });
 
@@ -142,7 +215,13 @@ export function runVectorStoreConformance(name: string, factory: VectorStoreFact
       await store.upsert(await stored(corpus('t1')));
       const text = 'certificates database';
       const vector = await vectorOf(text);
-      const hits = await store.search({ tenantId: 't1', text, vector, topK: 10, documentIds: ['kb', 'recipes'] });
+      const hits = await store.search({
+        tenantId: 't1',
+        text,
+        vector,
+        topK: 10,
+        documentIds: ['kb', 'recipes'],
+      });
       expect(hits.length).toBeGreaterThan(0);
       expect(hits.every((h) => h.chunk.documentId === 'kb' || h.chunk.documentId === 'recipes')).toBe(true);
       expect(await store.search({ tenantId: 't1', text, vector, topK: 10, documentIds: [] })).toEqual([]);
@@ -154,7 +233,12 @@ export function runVectorStoreConformance(name: string, factory: VectorStoreFact
       expect(await store.deleteDocument('t1', 'ops')).toBe(0);
       expect(await store.count('t1')).toBe(3);
       expect(await store.get('t1', ['ops#0', 'kb#0'])).toHaveLength(1);
-      const hits = await store.search({ tenantId: 't1', text: 'certificates', vector: await vectorOf('certificates'), topK: 10 });
+      const hits = await store.search({
+        tenantId: 't1',
+        text: 'certificates',
+        vector: await vectorOf('certificates'),
+        topK: 10,
+      });
       expect(hits.some((h) => h.chunk.documentId === 'ops')).toBe(false);
     });
 
@@ -192,8 +276,12 @@ export function runVectorStoreConformance(name: string, factory: VectorStoreFact
       const err = (await store.upsert(batch).catch((e: unknown) => e)) as AgentError;
       expect(err.code).toBe('bad_request');
       expect(await store.count('t1')).toBe(0);
-      await expect(store.search({ tenantId: 't1', text: 'x', vector: [1, 2], topK: 1 })).rejects.toMatchObject({ code: 'bad_request' });
-      await expect(store.search({ tenantId: 't1', text: 'x', vector: await vectorOf('x'), topK: 0 })).rejects.toMatchObject({
+      await expect(
+        store.search({ tenantId: 't1', text: 'x', vector: [1, 2], topK: 1 }),
+      ).rejects.toMatchObject({ code: 'bad_request' });
+      await expect(
+        store.search({ tenantId: 't1', text: 'x', vector: await vectorOf('x'), topK: 0 }),
+      ).rejects.toMatchObject({
         code: 'bad_request',
       });
     });

@@ -13,7 +13,11 @@ describe('hashing embedder', () => {
   });
 
   it('returns one unit-length vector per text, deterministically, with signed components', async () => {
-    const [a, b, again] = await embedder.embed(['rotate the TLS certificates', 'bake bread', 'rotate the TLS certificates']);
+    const [a, b, again] = await embedder.embed([
+      'rotate the TLS certificates',
+      'bake bread',
+      'rotate the TLS certificates',
+    ]);
     expect(a).toHaveLength(384);
     expect(cosine(a ?? [], a ?? [])).toBeCloseTo(1, 10);
     expect(again).toEqual(a);

@@ -86,7 +86,12 @@ describe('memory backend', () => {
   it('keeps a job that left its terminal status again (a redrive)', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     let clock = 0;
-    const b = (backend = createMemoryBackend({ agent: 'a', now: () => clock, retentionMs: 1_000, sweepIntervalMs: 100 }));
+    const b = (backend = createMemoryBackend({
+      agent: 'a',
+      now: () => clock,
+      retentionMs: 1_000,
+      sweepIntervalMs: 100,
+    }));
     const job = record({ status: 'failed' });
     await b.store.create(job);
     await b.store.transition(job.job_id, ['failed'], { status: 'queued' });
@@ -121,9 +126,17 @@ describe('memory backend', () => {
   it('lists by created_at even when records arrive out of order', async () => {
     const b = (backend = createMemoryBackend({ agent: 'a' }));
     const at = (ms: number): string => new Date(ms).toISOString();
-    const [r1, r2, r3] = [record({ created_at: at(1_000) }), record({ created_at: at(3_000) }), record({ created_at: at(2_000) })];
+    const [r1, r2, r3] = [
+      record({ created_at: at(1_000) }),
+      record({ created_at: at(3_000) }),
+      record({ created_at: at(2_000) }),
+    ];
     for (const r of [r1, r2, r3]) await b.store.create(r);
-    expect((await b.store.list({ limit: 10 })).map((r) => r.created_at)).toEqual([at(3_000), at(2_000), at(1_000)]);
+    expect((await b.store.list({ limit: 10 })).map((r) => r.created_at)).toEqual([
+      at(3_000),
+      at(2_000),
+      at(1_000),
+    ]);
   });
 
   it('puts a rejected item back at the head of the queue', async () => {
@@ -131,11 +144,14 @@ describe('memory backend', () => {
     const [x, y, z] = [item(), item(), item()];
     for (const i of [x, y, z]) await b.queue.add(i);
     const seen: string[] = [];
-    b.queue.consume(async (i) => {
-      seen.push(i.jobId);
-      await Promise.resolve();
-      if (seen.length === 1) throw new Error('first attempt fails');
-    }, { concurrency: 1 });
+    b.queue.consume(
+      async (i) => {
+        seen.push(i.jobId);
+        await Promise.resolve();
+        if (seen.length === 1) throw new Error('first attempt fails');
+      },
+      { concurrency: 1 },
+    );
     await vi.waitFor(() => expect(seen).toHaveLength(4));
     expect(seen).toEqual([x.jobId, x.jobId, y.jobId, z.jobId]);
   });
@@ -144,10 +160,13 @@ describe('memory backend', () => {
     const b = (backend = createMemoryBackend({ agent: 'a' }));
     let release = (): void => undefined;
     const seen: string[] = [];
-    b.queue.consume(async (i) => {
-      seen.push(i.jobId);
-      await new Promise<void>((resolve) => (release = resolve));
-    }, { concurrency: 1 });
+    b.queue.consume(
+      async (i) => {
+        seen.push(i.jobId);
+        await new Promise<void>((resolve) => (release = resolve));
+      },
+      { concurrency: 1 },
+    );
     const [x, y] = [item(), item()];
     await b.queue.add(x);
     await b.queue.add(y);
@@ -170,10 +189,13 @@ describe('memory backend', () => {
     await expect(stuck.stop(10)).resolves.toBeUndefined();
     expect(await b.queue.depth()).toEqual({ waiting: 3, active: 0, delayed: 0 });
     const seen: string[] = [];
-    b.queue.consume(async (i) => {
-      seen.push(i.jobId);
-      await Promise.resolve();
-    }, { concurrency: 1 });
+    b.queue.consume(
+      async (i) => {
+        seen.push(i.jobId);
+        await Promise.resolve();
+      },
+      { concurrency: 1 },
+    );
     await vi.waitFor(() => expect(seen).toEqual([x.jobId, y.jobId, z.jobId]));
   });
 
@@ -207,10 +229,13 @@ describe('memory backend', () => {
   it('close is idempotent, stops consumers, discards delayed items and refuses new work', async () => {
     const b = (backend = createMemoryBackend({ agent: 'a' }));
     const handled: string[] = [];
-    b.queue.consume(async (i) => {
-      handled.push(i.jobId);
-      await new Promise<void>(() => undefined);
-    }, { concurrency: 1 });
+    b.queue.consume(
+      async (i) => {
+        handled.push(i.jobId);
+        await new Promise<void>(() => undefined);
+      },
+      { concurrency: 1 },
+    );
     await b.queue.add(item());
     await b.queue.add(item(), { delayMs: 20 });
     await turn();

@@ -49,7 +49,10 @@ export interface MemoryJobBackend extends JobBackend {
  */
 export function createMemoryBackend(opts: MemoryBackendOptions): MemoryJobBackend {
   if (opts.agent.length === 0) {
-    throw new AgentError('internal', { detail: 'memory backend needs a non-empty agent name', retryable: false });
+    throw new AgentError('internal', {
+      detail: 'memory backend needs a non-empty agent name',
+      retryable: false,
+    });
   }
   const now = opts.now ?? Date.now;
   const logger = opts.logger ?? noopLogger;

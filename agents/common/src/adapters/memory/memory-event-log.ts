@@ -98,7 +98,13 @@ export class MemoryEventLog implements EventLog {
   private streamOf(jobId: string): Stream {
     let stream = this.streams.get(jobId);
     if (stream === undefined) {
-      stream = { events: [], listeners: new Set(), pending: [], delivering: false, lastActivityMs: this.opts.now() };
+      stream = {
+        events: [],
+        listeners: new Set(),
+        pending: [],
+        delivering: false,
+        lastActivityMs: this.opts.now(),
+      };
       this.streams.set(jobId, stream);
     }
     return stream;

@@ -52,7 +52,8 @@ export class MemoryWorkQueue implements WorkQueue {
   add(item: QueueItem, opts: AddOptions = {}): Promise<boolean> {
     return settle(() => {
       if (this.closed) throw new AgentError('shutting_down', { detail: `queue ${this.name} is closed` });
-      if (opts.maxDepth !== undefined && this.waiting.length + this.delayed.size >= opts.maxDepth) return false;
+      if (opts.maxDepth !== undefined && this.waiting.length + this.delayed.size >= opts.maxDepth)
+        return false;
       const copy: QueueItem = { ...item };
       const delayMs = opts.delayMs ?? 0;
       if (delayMs > 0) {

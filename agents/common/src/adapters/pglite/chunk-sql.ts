@@ -56,7 +56,10 @@ export function renderChunkMigration(table: string, dimensions: number): string 
   if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 2000) {
     throw new RangeError(`dimensions must be an integer in [1, 2000], got ${dimensions}`);
   }
-  return CHUNK_STORE_MIGRATION_SQL.replaceAll('{{table}}', table).replaceAll('{{dimensions}}', String(dimensions));
+  return CHUNK_STORE_MIGRATION_SQL.replaceAll('{{table}}', table).replaceAll(
+    '{{dimensions}}',
+    String(dimensions),
+  );
 }
 
 /** A row as the read statements return it. */

@@ -45,7 +45,16 @@ describe('pglite vector store persistence', () => {
     const first = createPgliteVectorStore({ dataDir, dimensions: 32 });
     await first.init();
     await first.upsert([
-      { id: 'd#0', documentId: 'd', tenantId: 't', source: 'd.md', heading: 'Storage', ordinal: 0, text, vector: vec ?? [] },
+      {
+        id: 'd#0',
+        documentId: 'd',
+        tenantId: 't',
+        source: 'd.md',
+        heading: 'Storage',
+        ordinal: 0,
+        text,
+        vector: vec ?? [],
+      },
     ]);
     await first.close();
     expect((await readdir(dataDir)).length).toBeGreaterThan(0);

@@ -58,17 +58,34 @@ describe('pglite vector store', () => {
   it('honours web-search syntax in the query text: phrases and exclusions rank first', async () => {
     const db = await sharedDb();
     const store = createPgliteVectorStore({ db, dimensions: 64, table: nextTable() });
-    const texts = ['the write ahead log grows', 'log ahead of the write path', 'write barrier and log ahead of schedule'];
+    const texts = [
+      'the write ahead log grows',
+      'log ahead of the write path',
+      'write barrier and log ahead of schedule',
+    ];
     await store.upsert(
       await Promise.all(
-        texts.map(async (text, i) => ({ id: `c${i}`, documentId: 'd', tenantId: 't', source: 's', ordinal: i, text, vector: await embed(text) })),
+        texts.map(async (text, i) => ({
+          id: `c${i}`,
+          documentId: 'd',
+          tenantId: 't',
+          source: 's',
+          ordinal: i,
+          text,
+          vector: await embed(text),
+        })),
       ),
     );
     const zero = new Array<number>(64).fill(0);
     const phrase = await store.search({ tenantId: 't', text: '"write ahead log"', vector: zero, topK: 3 });
     expect(phrase[0]?.chunk.id).toBe('c0');
     expect(phrase.every((h) => h.vectorRank === undefined)).toBe(true);
-    const excluding = await store.search({ tenantId: 't', text: 'write log -barrier', vector: zero, topK: 3 });
+    const excluding = await store.search({
+      tenantId: 't',
+      text: 'write log -barrier',
+      vector: zero,
+      topK: 3,
+    });
     expect(excluding.map((h) => h.chunk.id).at(-1)).toBe('c2');
   });
 
@@ -79,7 +96,15 @@ describe('pglite vector store', () => {
     const big = await Promise.all(
       Array.from({ length: 400 }, async (_, i) => {
         const text = `incident report ${i} about disk latency on node ${i % 17}`;
-        return { id: `b${i}`, documentId: `d${i % 20}`, tenantId: 'big', source: 's', ordinal: i, text, vector: await embed(text) };
+        return {
+          id: `b${i}`,
+          documentId: `d${i % 20}`,
+          tenantId: 'big',
+          source: 's',
+          ordinal: i,
+          text,
+          vector: await embed(text),
+        };
       }),
     );
     const small = await Promise.all(
@@ -101,11 +126,10 @@ describe('pglite vector store', () => {
     const query = await embed('incident report disk latency');
     const plan = await db.transaction(async (tx) => {
       await tx.exec('SET LOCAL enable_sort = off');
-      const explain = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${chunkStatements(table).vectorSearch(false)}`, [
-        'small',
-        `[${query.join(',')}]`,
-        3,
-      ]);
+      const explain = await tx.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN ${chunkStatements(table).vectorSearch(false)}`,
+        ['small', `[${query.join(',')}]`, 3],
+      );
       return explain.rows.map((r) => r['QUERY PLAN']).join('\n');
     });
     expect(plan).toContain('embedding_idx');
@@ -123,7 +147,10 @@ describe('pglite vector store', () => {
     const store = createPgliteVectorStore({ db, dimensions: 64, table: nextTable() });
     const check = store.readiness();
     expect(check.name).toBe('pglite');
-    expect(await check.check(AbortSignal.timeout(1_000))).toMatchObject({ ok: false, detail: 'vector store not initialized' });
+    expect(await check.check(AbortSignal.timeout(1_000))).toMatchObject({
+      ok: false,
+      detail: 'vector store not initialized',
+    });
     await store.init();
     expect(await check.check(AbortSignal.timeout(1_000))).toEqual({ ok: true });
     await store.close();

@@ -55,7 +55,10 @@ export function createPgliteVectorStore(opts: PgliteVectorStoreOptions): VectorS
   async function open(): Promise<PGlite> {
     if (closed) throw new AgentError('shutting_down', { detail: 'vector store is closed' });
     if (db === undefined) {
-      db = await PGlite.create({ ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }), extensions: { vector } });
+      db = await PGlite.create({
+        ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+        extensions: { vector },
+      });
     }
     return db;
   }
@@ -80,7 +83,9 @@ export function createPgliteVectorStore(opts: PgliteVectorStoreOptions): VectorS
         cause: err,
       });
     }
-    const version = await pg.query<{ v: string }>("SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'");
+    const version = await pg.query<{ v: string }>(
+      "SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'",
+    );
     iterativeScan = versionAtLeast(version.rows[0]?.v ?? '0', [0, 8]);
     ready = true;
   }

@@ -42,7 +42,10 @@ describe('qdrant vector store', () => {
     await store.init();
     await store.init();
     expect(sent(`/collections/${collection}`, 'PUT')).toEqual([
-      { vectors: { [DENSE_VECTOR]: { size: 16, distance: 'Cosine' } }, sparse_vectors: { [SPARSE_VECTOR]: { modifier: 'idf' } } },
+      {
+        vectors: { [DENSE_VECTOR]: { size: 16, distance: 'Cosine' } },
+        sparse_vectors: { [SPARSE_VECTOR]: { modifier: 'idf' } },
+      },
     ]);
     expect(sent(`/collections/${collection}/index`, 'PUT')).toEqual([
       { field_name: 'tenant_id', field_schema: { type: 'keyword', is_tenant: true } },
@@ -57,7 +60,9 @@ describe('qdrant vector store', () => {
   it('refuses a collection whose dense vector has another size', async () => {
     const collection = nextCollection();
     await createQdrantVectorStore({ url: fake.url, collection, dimensions: 16 }).init();
-    await expect(createQdrantVectorStore({ url: fake.url, collection, dimensions: 8 }).init()).rejects.toMatchObject({
+    await expect(
+      createQdrantVectorStore({ url: fake.url, collection, dimensions: 8 }).init(),
+    ).rejects.toMatchObject({
       code: 'internal',
       retryable: false,
     });
@@ -69,12 +74,26 @@ describe('qdrant vector store', () => {
     const text = 'Rotate the signing keys yearly.';
     const [vector] = await embedder.embed([text]);
     await store.upsert([
-      { id: 'd#0', documentId: 'd', tenantId: 't1', source: 'keys.md', heading: 'Keys', ordinal: 0, text, vector: vector ?? [], metadata: { lang: 'en' } },
+      {
+        id: 'd#0',
+        documentId: 'd',
+        tenantId: 't1',
+        source: 'keys.md',
+        heading: 'Keys',
+        ordinal: 0,
+        text,
+        vector: vector ?? [],
+        metadata: { lang: 'en' },
+      },
     ]);
-    const upserts = fake.requests.filter((r) => r.path === `/collections/${collection}/points` && r.method === 'PUT');
+    const upserts = fake.requests.filter(
+      (r) => r.path === `/collections/${collection}/points` && r.method === 'PUT',
+    );
     expect(upserts).toHaveLength(1);
     expect(upserts[0]?.query.wait).toBe('true');
-    const point = (upserts[0]?.body as { points: { id: string; vector: Record<string, unknown>; payload: unknown }[] }).points[0];
+    const point = (
+      upserts[0]?.body as { points: { id: string; vector: Record<string, unknown>; payload: unknown }[] }
+    ).points[0];
     expect(point?.id).toBe(chunkPointId('t1', 'd#0'));
     expect(point?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(point?.payload).toEqual({
@@ -99,7 +118,13 @@ describe('qdrant vector store', () => {
     const store = createQdrantVectorStore({ url: fake.url, collection, dimensions: 16 });
     await store.init();
     const [vector] = await embedder.embed(['signing keys']);
-    await store.search({ tenantId: 't1', text: 'signing keys', vector: vector ?? [], topK: 3, documentIds: ['d'] });
+    await store.search({
+      tenantId: 't1',
+      text: 'signing keys',
+      vector: vector ?? [],
+      topK: 3,
+      documentIds: ['d'],
+    });
     const [body] = sent(`/collections/${collection}/points/query`) as Record<string, unknown>[];
     const filter = {
       must: [
@@ -110,7 +135,9 @@ describe('qdrant vector store', () => {
     expect(body).toMatchObject({ query: { fusion: 'rrf' }, limit: 3, with_payload: true, filter });
     const prefetch = body?.prefetch as Record<string, unknown>[];
     expect(prefetch.map((p) => p.using)).toEqual([DENSE_VECTOR, SPARSE_VECTOR]);
-    expect(prefetch.every((p) => JSON.stringify(p.filter) === JSON.stringify(filter) && p.limit === 20)).toBe(true);
+    expect(prefetch.every((p) => JSON.stringify(p.filter) === JSON.stringify(filter) && p.limit === 20)).toBe(
+      true,
+    );
     expect(prefetch[0]?.query).toEqual(vector);
     expect(prefetch[1]?.query).toMatchObject({ indices: expect.any(Array) as unknown, values: [1, 1] });
   });
@@ -132,13 +159,23 @@ describe('qdrant vector store', () => {
     const store = createQdrantVectorStore({ url: fake.url, collection, dimensions: 16 });
     const check = store.readiness();
     expect(check.name).toBe('qdrant');
-    expect(await check.check(AbortSignal.timeout(2_000))).toEqual({ ok: false, detail: `collection ${collection} does not exist` });
+    expect(await check.check(AbortSignal.timeout(2_000))).toEqual({
+      ok: false,
+      detail: `collection ${collection} does not exist`,
+    });
     await store.init();
     expect(await check.check(AbortSignal.timeout(2_000))).toEqual({ ok: true });
     await new QdrantClient({ url: fake.url, checkCompatibility: false }).deleteCollection(collection);
-    await expect(store.count('t1')).rejects.toMatchObject({ code: 'dependency_failed', retryable: false, details: { status: 404 } });
+    await expect(store.count('t1')).rejects.toMatchObject({
+      code: 'dependency_failed',
+      retryable: false,
+      details: { status: 404 },
+    });
     await store.close();
-    expect(await check.check(AbortSignal.timeout(2_000))).toMatchObject({ ok: false, detail: 'vector store is closed' });
+    expect(await check.check(AbortSignal.timeout(2_000))).toMatchObject({
+      ok: false,
+      detail: 'vector store is closed',
+    });
     await expect(store.count('t1')).rejects.toMatchObject({ code: 'shutting_down' });
   });
 
@@ -150,7 +187,11 @@ describe('qdrant vector store', () => {
         s.close(() => resolve(port));
       });
     });
-    const store = createQdrantVectorStore({ url: `http://127.0.0.1:${closedPort}`, collection: 'x', dimensions: 16 });
+    const store = createQdrantVectorStore({
+      url: `http://127.0.0.1:${closedPort}`,
+      collection: 'x',
+      dimensions: 16,
+    });
     await expect(store.init()).rejects.toMatchObject({ code: 'dependency_unavailable', retryable: true });
     const result = await store.readiness().check(AbortSignal.timeout(2_000));
     expect(result.ok).toBe(false);
@@ -163,7 +204,11 @@ describe('qdrant vector store', () => {
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     const { port } = hanging.address() as AddressInfo;
     try {
-      const store = createQdrantVectorStore({ url: `http://127.0.0.1:${port}`, collection: 'x', dimensions: 16 });
+      const store = createQdrantVectorStore({
+        url: `http://127.0.0.1:${port}`,
+        collection: 'x',
+        dimensions: 16,
+      });
       const result = await store.readiness().check(AbortSignal.timeout(100));
       expect(result.ok).toBe(false);
     } finally {

@@ -4,7 +4,13 @@ import { AgentError } from '../../contract/errors.js';
 import type { CheckResult, DependencyCheck } from '../../ports/readiness.js';
 import type { Chunk, SearchHit, SearchQuery, StoredChunk, VectorStore } from '../../ports/vector-store.js';
 import { chunkEmbeddingText } from '../../rag/chunker.js';
-import { assertSearchQuery, assertStoredChunks, candidatePoolSize, isZeroVector, raceAbort } from '../../rag/store-checks.js';
+import {
+  assertSearchQuery,
+  assertStoredChunks,
+  candidatePoolSize,
+  isZeroVector,
+  raceAbort,
+} from '../../rag/store-checks.js';
 import { chunkPointId } from './point-id.js';
 import { documentSparseVector, querySparseVector } from './sparse-encoder.js';
 
@@ -188,7 +194,13 @@ export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorS
       if (sparse.indices.length > 0) prefetch.push({ query: sparse, using: SPARSE_VECTOR, filter, limit });
       if (prefetch.length === 0) return [];
       const res = await call('query points', () =>
-        client.query(collection, { prefetch, query: { fusion: 'rrf' }, filter, limit: q.topK, with_payload: true }),
+        client.query(collection, {
+          prefetch,
+          query: { fusion: 'rrf' },
+          filter,
+          limit: q.topK,
+          with_payload: true,
+        }),
       );
       return res.points.flatMap((p) => {
         const chunk = toChunk(p.payload);
@@ -201,7 +213,9 @@ export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorS
       if (chunkIds.length === 0) return [];
       await ensureReady();
       const ids = chunkIds.map((id) => chunkPointId(tenantId, id));
-      const records = await call('retrieve points', () => client.retrieve(collection, { ids, with_payload: true }));
+      const records = await call('retrieve points', () =>
+        client.retrieve(collection, { ids, with_payload: true }),
+      );
       const byId = new Map<string, Chunk>();
       for (const r of records) {
         const chunk = toChunk(r.payload);
@@ -215,7 +229,9 @@ export function createQdrantVectorStore(opts: QdrantVectorStoreOptions): VectorS
 
     async count(tenantId: string): Promise<number> {
       await ensureReady();
-      const res = await call('count points', () => client.count(collection, { filter: tenantFilter(tenantId), exact: true }));
+      const res = await call('count points', () =>
+        client.count(collection, { filter: tenantFilter(tenantId), exact: true }),
+      );
       return res.count;
     },
 
@@ -253,7 +269,8 @@ function toPoint(c: StoredChunk): Schemas['PointStruct'] {
 function toChunk(payload: unknown): Chunk | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const p = payload as Partial<Record<keyof ChunkPayload, unknown>>;
-  if (typeof p.tenant_id !== 'string' || typeof p.chunk_id !== 'string' || typeof p.document_id !== 'string') return undefined;
+  if (typeof p.tenant_id !== 'string' || typeof p.chunk_id !== 'string' || typeof p.document_id !== 'string')
+    return undefined;
   const chunk: Chunk = {
     id: p.chunk_id,
     documentId: p.document_id,
@@ -263,7 +280,8 @@ function toChunk(payload: unknown): Chunk | undefined {
     text: typeof p.text === 'string' ? p.text : '',
   };
   if (typeof p.heading === 'string') chunk.heading = p.heading;
-  if (typeof p.metadata === 'object' && p.metadata !== null) chunk.metadata = p.metadata as Record<string, string>;
+  if (typeof p.metadata === 'object' && p.metadata !== null)
+    chunk.metadata = p.metadata as Record<string, string>;
   return chunk;
 }
 
@@ -280,7 +298,8 @@ function toQdrantError(operation: string, err: unknown): AgentError {
   const details = { dependency: 'qdrant', operation, ...(status === undefined ? {} : { status }) };
   if (status !== undefined) {
     const data = (err as { data?: { status?: { error?: unknown } } }).data;
-    const reason = typeof data?.status?.error === 'string' ? data.status.error : err instanceof Error ? err.message : '';
+    const reason =
+      typeof data?.status?.error === 'string' ? data.status.error : err instanceof Error ? err.message : '';
     return new AgentError('dependency_failed', {
       detail: `qdrant ${operation} failed with ${status}: ${reason}`,
       retryable: status >= 500 || status === 429,
@@ -289,7 +308,11 @@ function toQdrantError(operation: string, err: unknown): AgentError {
     });
   }
   const reason = err instanceof QdrantClientTimeoutError ? 'timed out' : errorText(err);
-  return new AgentError('dependency_unavailable', { detail: `qdrant ${operation} failed: ${reason}`, details, cause: err });
+  return new AgentError('dependency_unavailable', {
+    detail: `qdrant ${operation} failed: ${reason}`,
+    details,
+    cause: err,
+  });
 }
 
 function errorText(err: unknown): string {
