@@ -7,10 +7,18 @@ export * from './config.js';
 export type * from './ports/job-backend.js';
 export type * from './ports/readiness.js';
 export type * from './ports/llm.js';
+export type * from './ports/embedder.js';
+export type * from './ports/vector-store.js';
 export { noopLogger, type Logger, type LogFields } from './ports/logger.js';
 export { createMemoryBackend } from './adapters/memory/memory-backend.js';
 export { createOllamaClient, type OllamaClientOptions } from './adapters/ollama/ollama-client.js';
 export { createLlmFromConfig } from './adapters/ollama/from-config.js';
+export { createPgliteVectorStore } from './adapters/pglite/pglite-vector-store.js';
+export { createQdrantVectorStore } from './adapters/qdrant/qdrant-vector-store.js';
+export { createHashingEmbedder } from './adapters/embedder/hashing-embedder.js';
+export { createLlmEmbedder } from './adapters/embedder/llm-embedder.js';
+export { chunkDocument, chunkEmbeddingText } from './rag/chunker.js';
+export { reciprocalRankFusion } from './rag/fusion.js';
 export {
   AgentClient,
   type AgentClientOptions,

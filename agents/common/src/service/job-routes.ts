@@ -30,7 +30,7 @@ function limitParam(req: FastifyRequest): number {
   const raw = (req.query as Record<string, unknown> | undefined)?.limit;
   if (raw === undefined) return 50;
   const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= 500)) throw new AgentError('validation_failed', { detail: 'limit must be 1-500' });
+  if (!(n >= 1 && n <= 1000)) throw new AgentError('validation_failed', { detail: 'limit must be 1-1000' });
   return n;
 }
 
@@ -90,7 +90,16 @@ export function registerJobRoutes(
   app.get('/v1/dlq/:job_id', async (req) => engine.getDeadLetter(req.tenantId, jobIdParam(req)));
   app.post('/v1/dlq/:job_id/redrive', async (req, reply) => {
     const rec = await engine.redrive(req.tenantId, jobIdParam(req));
-    void reply.header('location', `/v1/jobs/${rec.job_id}`);
-    return reply.code(202).send(rec);
+    const location = `/v1/jobs/${rec.job_id}`;
+    void reply.header('location', location);
+    return reply
+      .code(202)
+      .send({
+        schema: SCHEMA_VERSION,
+        job_id: rec.job_id,
+        status: rec.status,
+        location,
+        events: `${location}/events`,
+      });
   });
 }

@@ -3,3 +3,5 @@ export { startTestService, TEST_ENGINE, type TestService } from './harness.js';
 export { createTestAgent, sleep, type TestAgentProbe } from './test-agent.js';
 export { runJobBackendConformance } from './job-backend-conformance.js';
 export * from './fixtures/fake-ollama.js';
+export { runVectorStoreConformance, CONFORMANCE_DIMENSIONS } from './vector-store-conformance.js';
+export * from './fixtures/fake-qdrant.js';

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, discoverAgents, discoverServices } from '../../../scripts/lib/workspace.js';
+
+/** One process of the stack under test. */
+export interface StackProcess {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+/** The real stack, each agent and the mesh its own process, on ports away from the dev defaults. */
+export interface TestStack {
+  mesh: StackProcess;
+  procs: Map<string, StackProcess>;
+  dataDir: string;
+  /** SIGKILLs one process (a crash). */
+  kill(name: string): void;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function healthy(url: string, child: ChildProcess, timeoutMs: number, output: string[]): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}):\n${output.slice(-20).join('\n')}`);
+    try {
+      if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok) return;
+    } catch {
+      // not yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} not healthy in ${timeoutMs} ms:\n${output.slice(-20).join('\n')}`);
+}
+
+/**
+ * Starts every agent and the mesh as real processes (`node --import tsx <main>`), with ports
+ * shifted by `portOffset` and a throw-away data directory. `env` is added to every process.
+ */
+export async function startStack(opts: { portOffset: number; env?: Record<string, string> }): Promise<TestStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sutazai-e2e-'));
+  const host = '127.0.0.1';
+  const agents = discoverAgents();
+  const urls = Object.fromEntries(agents.map((a) => [a.agent, `http://${host}:${a.port + opts.portOffset}`]));
+  const urlEnv = Object.fromEntries(Object.entries(urls).map(([n, u]) => [`AGENT_URL_${n.toUpperCase()}`, u]));
+  const procs = new Map<string, StackProcess>();
+  const launch = (name: string, dir: string, main: string, port: number, env: Record<string, string>): void => {
+    const output: string[] = [];
+    const child = spawn(process.execPath, ['--import', 'tsx', main], {
+      cwd: join(ROOT, dir),
+      env: { ...process.env, LOG_LEVEL: 'info', ...urlEnv, ...env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (b: Buffer): void => {
+      output.push(...b.toString('utf8').split('\n').filter(Boolean));
+      if (output.length > 2000) output.splice(0, output.length - 2000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    procs.set(name, { name, port, url: `http://${host}:${port}`, child, output });
+  };
+  for (const a of agents) {
+    const port = a.port + opts.portOffset;
+    launch(a.agent, a.dir, a.main, port, { AGENT_PORT: String(port), AGENT_HOST: host, DATA_DIR: join(dataDir, a.agent) });
+  }
+  for (const s of discoverServices()) {
+    const port = s.port + opts.portOffset;
+    launch(s.name, s.dir, s.main, port, { MESH_PORT: String(port), MESH_HOST: host });
+  }
+  const stack: TestStack = {
+    mesh: undefined as unknown as StackProcess,
+    procs,
+    dataDir,
+    kill(name) {
+      procs.get(name)?.child.kill('SIGKILL');
+    },
+    async stop() {
+      await Promise.all(
+        [...procs.values()].map(async (p) => {
+          if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+          const exited = new Promise((r) => p.child.once('exit', r));
+          p.child.kill('SIGTERM');
+          const t = setTimeout(() => p.child.kill('SIGKILL'), 8000);
+          await exited;
+          clearTimeout(t);
+        }),
+      );
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all([...procs.values()].map((p) => healthy(p.url, p.child, 60_000, p.output)));
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+  const mesh = procs.get('mesh');
+  if (!mesh) {
+    await stack.stop();
+    throw new Error('no mesh service found (backend/package.json sutazai.service)');
+  }
+  stack.mesh = mesh;
+  return stack;
+}
