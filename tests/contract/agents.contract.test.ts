@@ -27,6 +27,28 @@ import { createTestAgent } from '../../agents/common/src/testing/test-agent.js';
 
 const manifests = discoverAgents();
 
+/**
+ * The rest of the platform, running beside the agent under test: one instance of every agent,
+ * published as AGENT_URL_<NAME> so agents that call others (the orchestrator) reach real peers.
+ */
+let peers: ContractAgent[] = [];
+const peerEnv = new Map<string, string | undefined>();
+beforeAll(async () => {
+  peers = await Promise.all(manifests.map((m) => startContractAgent(m)));
+  for (const p of peers) {
+    const key = `AGENT_URL_${p.manifest.agent.toUpperCase().replace(/-/g, '_')}`;
+    peerEnv.set(key, process.env[key]);
+    process.env[key] = p.base;
+  }
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(peers.map((p) => p.close()));
+  for (const [key, value] of peerEnv) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
 /** Asserts a complete stream of one job: ids 1..n in order, `job.queued` first, one terminal event, last. */
 function expectWholeStream(events: ReceivedEvent[], jobId: string, label: string): void {
   expect(events.length, label).toBeGreaterThanOrEqual(2);

@@ -1,17 +1,57 @@
 import {
+  createLlmFromConfig,
   defineKind,
+  isAgentError,
   type AgentDefinition,
   type AgentRuntime,
   type AgentFactoryResult,
+  type JobContext,
+  type LlmClient,
 } from '@sutazai/agent-kit';
 import { planDeterministically } from './deterministic-planner.js';
+import { planWithModel } from './model-planner.js';
 import { PlanInput, PlanOutput } from './plan-schema.js';
 
 /** This agent's name and default port (reserved in agents/PortRegistry.md). */
 export const PLANNER = { agentName: 'planner', port: 11002 } as const;
 
+/** What the planner is built with; without `llm` every plan is deterministic. */
+export interface PlannerOptions {
+  llm?: LlmClient;
+  /** Model of the planning calls (MODEL_ID); the client's default when omitted. */
+  model?: string;
+}
+
+/** The model's plan when a model is configured and answers with a valid one; otherwise the deterministic plan. */
+async function createPlan(input: PlanInput, ctx: JobContext, opts: PlannerOptions): Promise<PlanOutput> {
+  if (opts.llm) {
+    await ctx.emit('step.started', { step: 'plan', planner: 'model' });
+    try {
+      const { plan, model } = await planWithModel(opts.llm, input, {
+        ...(opts.model ? { model: opts.model } : {}),
+        signal: ctx.signal,
+      });
+      await ctx.emit('step.completed', { step: 'plan', planner: 'model', model, steps: plan.steps.length });
+      return { plan, planner: 'model', model };
+    } catch (err) {
+      // The deadline or a cancel ends the job; a model that is down or answers badly does not.
+      if (
+        ctx.signal.aborted ||
+        !isAgentError(err) ||
+        !['model_unavailable', 'model_error'].includes(err.code)
+      )
+        throw err;
+      ctx.log.warn({ err, code: err.code }, 'model plan failed; planning deterministically');
+    }
+  }
+  await ctx.emit('step.started', { step: 'plan', planner: 'deterministic' });
+  const plan = planDeterministically(input);
+  await ctx.emit('step.completed', { step: 'plan', steps: plan.steps.length });
+  return { plan, planner: 'deterministic' as const };
+}
+
 /** The planner's definition: one kind, `plan.create`. */
-export function plannerDefinition(): AgentDefinition {
+export function plannerDefinition(opts: PlannerOptions = {}): AgentDefinition {
   return {
     name: PLANNER.agentName,
     version: '0.1.0',
@@ -33,18 +73,19 @@ export function plannerDefinition(): AgentDefinition {
           ],
           max_steps: 6,
         },
-        handler: async (input, ctx) => {
-          await ctx.emit('step.started', { step: 'plan', planner: 'deterministic' });
-          const plan = planDeterministically(input);
-          await ctx.emit('step.completed', { step: 'plan', steps: plan.steps.length });
-          return { plan, planner: 'deterministic' as const };
-        },
+        handler: (input, ctx) => createPlan(input, ctx, opts),
       }),
     },
   };
 }
 
-/** Builds the planner for a runtime (the kit's `runAgent` calls this). */
-export function buildPlanner(_rt: AgentRuntime): AgentFactoryResult {
-  return { definition: plannerDefinition() };
+/** Builds the planner for a runtime (the kit's `runAgent` calls this): the model path when a model is configured. */
+export function buildPlanner(rt: AgentRuntime): AgentFactoryResult {
+  const llm = createLlmFromConfig(rt.config, rt.metrics);
+  if (!llm) return { definition: plannerDefinition() };
+  return {
+    definition: plannerDefinition({ llm, model: rt.config.modelId }),
+    checks: [llm.readiness()],
+    afterListen: () => llm.warmUp(),
+  };
 }

@@ -141,7 +141,10 @@ export class JobEngine {
     let claimedKey: string | undefined;
     if (sub.idempotencyKey !== undefined) {
       const key = scopeKey(this.agent.name, sub.tenantId, sub.idempotencyKey);
-      const fp = fingerprint(sub.body);
+      // The deadline is not part of what the request asks for: a redriven or retried parent
+      // re-sends the same step with a new deadline and must reach the same job.
+      const { deadline_ms: _budget, deadline_at: _until, ...identity } = sub.body;
+      const fp = fingerprint(identity);
       const claim = await this.backend.idempotency.claim(key, fp, this.opts.idempotencyTtlS * 1000);
       if (!claim.claimed) {
         const { entry } = claim;

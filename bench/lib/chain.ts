@@ -1,0 +1,130 @@
+/**
+ * The direct in-process chain: the four capabilities called one after another as plain functions —
+ * each agent's own factory and job handlers, imported from its package — with no HTTP, no queue, no
+ * job records and no event streams. What the pipeline costs on top of this is the platform.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AgentMetrics,
+  loadConfig,
+  noopLogger,
+  type AgentFactoryResult,
+  type AgentRuntime,
+  type JobContext,
+} from '@sutazai/agent-kit';
+import { discoverAgents } from '../../scripts/lib/workspace.js';
+import { benchDocuments } from './corpus.js';
+
+/** The capabilities of the chain, by the capability name they offer. */
+const CHAIN = ['retrieve', 'plan', 'generate', 'verify'] as const;
+
+/** A loaded capability set, or why it cannot run. */
+export interface Chain {
+  /** Capabilities not found among the registered agents (the chain cannot run while any is missing). */
+  missing: string[];
+  /** Answers one question through retrieve → plan → generate → verify (→ generate → verify once more on a failed verdict). */
+  answer(question: string): Promise<{ verdict: string }>;
+  close(): Promise<void>;
+}
+
+const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+
+/** A job context for a direct call: never cancelled, events and tokens dropped. */
+function directContext(step: string): JobContext {
+  const deadlineAt = Date.now() + 60_000;
+  return {
+    jobId: `chain-${step}`,
+    tenantId: 'default',
+    traceId: TRACEPARENT.slice(3, 35),
+    traceparent: TRACEPARENT,
+    attempt: 1,
+    deadlineAt,
+    signal: new AbortController().signal,
+    log: noopLogger,
+    remainingMs: () => Math.max(0, deadlineAt - Date.now()),
+    idempotencyKey: (s) => `chain-${step}-${s}`,
+    emit: async () => undefined,
+    token: async () => undefined,
+    decided: () => undefined,
+  };
+}
+
+type Call = (kind: string, input: Record<string, unknown>) => Promise<Record<string, unknown>>;
+
+/** Builds each registered capability agent in this process, from its package's factory. */
+export async function loadChain(env: Record<string, string>): Promise<Chain> {
+  const dataRoot = mkdtempSync(join(tmpdir(), 'sutazai-bench-chain-'));
+  const built: AgentFactoryResult[] = [];
+  const calls = new Map<string, Call>();
+  const missing: string[] = [];
+  for (const capability of CHAIN) {
+    const pkg = discoverAgents().find((a) => a.capability === capability);
+    if (!pkg?.factory) {
+      missing.push(capability);
+      continue;
+    }
+    const mod = (await import(pkg.packageName)) as Record<string, unknown>;
+    const factory = mod[pkg.factory] as ((rt: AgentRuntime) => Promise<AgentFactoryResult> | AgentFactoryResult) | undefined;
+    if (typeof factory !== 'function') {
+      missing.push(capability);
+      continue;
+    }
+    const config = loadConfig(
+      { ...process.env, ...env, DATA_DIR: join(dataRoot, pkg.agent) },
+      { agentName: pkg.agent, port: pkg.port },
+    );
+    const metrics = new AgentMetrics({ namespace: config.prometheusNamespace, agent: pkg.agent });
+    const b = await factory({ config, logger: noopLogger, metrics });
+    await b.afterListen?.();
+    built.push(b);
+    calls.set(capability, async (kind, input) => {
+      const k = b.definition.kinds[kind];
+      if (!k) throw new Error(`${pkg.agent} has no kind ${kind}`);
+      // Parsing applies the schema's defaults, which the handlers rely on.
+      return (await k.handler(k.input.parse(input), directContext(kind))) as Record<string, unknown>;
+    });
+  }
+  const call = (capability: string): Call => {
+    const c = calls.get(capability);
+    if (!c) throw new Error(`capability ${capability} is missing`);
+    return c;
+  };
+  if (missing.length === 0) {
+    await call('retrieve')('retrieve.ingest', { documents: benchDocuments() });
+  }
+  return {
+    missing,
+    async answer(question) {
+      const { passages } = (await call('retrieve')('retrieve.search', { query: question, top_k: 5 })) as {
+        passages: { chunk_id: string; source: string; text: string; score?: number }[];
+      };
+      const { plan } = await call('plan')('plan.create', {
+        question,
+        context: passages.map((p) => ({ chunk_id: p.chunk_id, source: p.source, text: p.text, score: p.score })),
+      });
+      let feedback: string[] | undefined;
+      for (let attempt = 0; ; attempt++) {
+        const generated = await call('generate')('generate.answer', {
+          question,
+          passages,
+          plan,
+          ...(feedback ? { feedback } : {}),
+        });
+        const verified = (await call('verify')('verify.answer', {
+          question,
+          answer: generated.answer,
+          citations: generated.citations,
+          passages,
+        })) as { verdict: string; reasons: string[] };
+        if (verified.verdict === 'pass' || attempt >= 1) return { verdict: verified.verdict };
+        feedback = verified.reasons;
+      }
+    },
+    async close() {
+      for (const b of built) await b.close?.();
+      rmSync(dataRoot, { recursive: true, force: true });
+    },
+  };
+}

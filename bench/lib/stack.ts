@@ -1,0 +1,161 @@
+/**
+ * Starts the stack under test the way the e2e suite does (tests/e2e/helpers/processes.ts): every
+ * agent and the mesh discovered from their package.json, each its own `node --import tsx` process on
+ * its registered port plus an offset, with a throw-away data directory. Unlike the e2e helper it
+ * tolerates parts that are missing or fail to start (the bench reports them instead of measuring
+ * them), sends each process's output to a log file rather than through the bench's own event loop,
+ * and can run every process under `--cpu-prof`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, discoverAgents, discoverServices } from '../../scripts/lib/workspace.js';
+
+/** One running process of the stack. */
+export interface StackProc {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  logFile: string;
+}
+
+/** A part of the stack that could not be measured, and why. */
+export interface StackProblem {
+  name: string;
+  reason: string;
+}
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  label: string;
+  portOffset: number;
+  /** Added to every process's environment (model server, Redis/Postgres, log level …). */
+  env: Record<string, string>;
+  /** Write a V8 CPU profile of every process into this folder when it exits. */
+  cpuProfDir?: string;
+  /** Longest wait for `/health`, then for `/ready`. */
+  startTimeoutMs?: number;
+}
+
+/** The running stack. */
+export interface BenchStack {
+  label: string;
+  dataDir: string;
+  procs: Map<string, StackProc>;
+  /** Parts that exited or never became healthy or ready. */
+  problems: StackProblem[];
+  /** Base URL of a running part, if it runs. */
+  url(name: string): string | undefined;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+function tail(file: string, lines = 12): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function probe(url: string, path: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}${path}`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until `path` answers 2xx; false when the process exits or the time runs out. */
+async function waitFor(p: StackProc, path: string, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return false;
+    if (await probe(p.url, path)) return true;
+    await sleep(150);
+  }
+  return false;
+}
+
+/** Starts every discovered agent and service; resolves once each is ready or given up on. */
+export async function startStack(opts: StackOptions): Promise<BenchStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), `sutazai-bench-${opts.label}-`));
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const agents = discoverAgents();
+  const urlEnv = Object.fromEntries(
+    agents.map((a) => [
+      `AGENT_URL_${a.agent.toUpperCase().replace(/-/g, '_')}`,
+      `http://${HOST}:${a.port + opts.portOffset}`,
+    ]),
+  );
+  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  const procs = new Map<string, StackProc>();
+  const launch = (name: string, dir: string, main: string, port: number, env: Record<string, string>): void => {
+    const logFile = join(logDir, `${name}.log`);
+    const fd = openSync(logFile, 'a');
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', main], {
+      cwd: join(ROOT, dir),
+      env: { ...process.env, ...urlEnv, ...opts.env, ...env },
+      stdio: ['ignore', fd, fd],
+    });
+    closeSync(fd);
+    procs.set(name, { name, port, url: `http://${HOST}:${port}`, child, logFile });
+  };
+  for (const a of agents) {
+    const port = a.port + opts.portOffset;
+    launch(a.agent, a.dir, a.main, port, {
+      AGENT_PORT: String(port),
+      AGENT_HOST: HOST,
+      DATA_DIR: join(dataDir, a.agent),
+    });
+  }
+  for (const s of discoverServices()) {
+    const port = s.port + opts.portOffset;
+    launch(s.name, s.dir, s.main, port, { MESH_PORT: String(port), MESH_HOST: HOST });
+  }
+
+  const problems: StackProblem[] = [];
+  const timeout = opts.startTimeoutMs ?? 60_000;
+  const healthy = await Promise.all([...procs.values()].map((p) => waitFor(p, '/health', timeout)));
+  [...procs.values()].forEach((p, i) => {
+    if (healthy[i]) return;
+    const code = p.child.exitCode;
+    problems.push({
+      name: p.name,
+      reason: `${code === null ? 'not healthy in time' : `exited with code ${code}`}: ${tail(p.logFile, 3)}`,
+    });
+    p.child.kill('SIGKILL');
+    procs.delete(p.name);
+  });
+  // Ready means warm (model loaded, called agents reachable): measure nothing before that.
+  const ready = await Promise.all([...procs.values()].map((p) => waitFor(p, '/ready', timeout / 2)));
+  [...procs.values()].forEach((p, i) => {
+    if (!ready[i]) problems.push({ name: p.name, reason: 'healthy but never ready (measured anyway)' });
+  });
+
+  return {
+    label: opts.label,
+    dataDir,
+    procs,
+    problems,
+    url: (name) => procs.get(name)?.url,
+    async stop() {
+      await Promise.all(
+        [...procs.values()].map(async (p) => {
+          if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+          const exited = new Promise((r) => p.child.once('exit', r));
+          p.child.kill('SIGTERM');
+          const t = setTimeout(() => p.child.kill('SIGKILL'), 8000);
+          await exited;
+          clearTimeout(t);
+        }),
+      );
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

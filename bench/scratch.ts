@@ -1,0 +1,22 @@
+import { measureFastify, measureBullmq } from './lib/baselines.js';
+import { startStack } from './lib/stack.js';
+import { LoopbackClient } from './lib/http-client.js';
+import { jobFire } from './lib/jobs.js';
+import { sequential, closedLoop, tally } from './lib/load.js';
+import { summarize } from './lib/stats.js';
+import { samplePassages } from './lib/corpus.js';
+
+const body = { kind: 'plan.create', input: { question: 'What does the job queue do?', context: samplePassages() } };
+console.log('fastify', await measureFastify({ sequentialN: 300, sequentialMaxMs: 3000, concurrency: 16, durationMs: 3000 }, body));
+console.log('bullmq', await measureBullmq({ sequentialN: 300, sequentialMaxMs: 3000, concurrency: 16, durationMs: 3000 }, 'redis://127.0.0.1:6379'));
+const stack = await startStack({ label: 'embedded', portOffset: 2000, env: { LOG_LEVEL: 'info' } });
+console.log(stack.problems, [...stack.procs.keys()]);
+const c = new LoopbackClient(stack.url('planner')!);
+const fire = jobFire(c, { kind: 'plan.create', input: body.input, waitS: 10 });
+await closedLoop({ concurrency: 4, durationMs: 1000, fire });
+const seq = await sequential(300, 5000, fire);
+console.log('planner seq', summarize(seq.samples.map((s) => s.ms)), tally(seq), summarize(seq.samples.map((s) => s.queueMs ?? NaN)));
+const cl = await closedLoop({ concurrency: 16, durationMs: 3000, fire });
+console.log('planner c16', summarize(cl.samples.map((s) => s.ms)), tally(cl));
+c.close();
+await stack.stop();
