@@ -46,9 +46,9 @@ const ragAgent: AgentDefinition = {
             ]
           : [['Run', ' npm', ' start', ' [README.md#0].']];
         for (const [i, tokens] of rounds.entries()) {
-          await ctx.emit('step.started', { step: 'generate', agent: 'generator', attempt: i + 1 });
+          await ctx.emit('step.started', { step: `generate#${i}`, agent: 'generator', attempt: i + 1 });
           for (const t of tokens) await ctx.token(t, { step: 'generate' });
-          await ctx.emit('step.completed', { step: 'generate', agent: 'generator', attempt: i + 1 });
+          await ctx.emit('step.completed', { step: `generate#${i}`, agent: 'generator', attempt: i + 1 });
           await ctx.emit('step.started', { step: 'verify', agent: 'verifier' });
           await ctx.emit('step.completed', { step: 'verify', agent: 'verifier' });
         }

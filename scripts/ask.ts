@@ -230,7 +230,12 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
   let record: JobRecord;
   try {
     for await (const ev of client.events(jobId, ctx)) {
-      if (ev.type === 'step.started' && ev.data.step === 'generate' && ++generations > 1) {
+      const isGeneration =
+        ev.type === 'step.started' &&
+        ev.data.child === undefined &&
+        typeof ev.data.step === 'string' &&
+        /^generate(#\d+)?$/.test(ev.data.step);
+      if (isGeneration && ++generations > 1) {
         io.stderr.write("↻ regenerating with the verifier's feedback\n");
         if (!opts.json && streamed) io.stdout.write('\n\n');
         streamed = '';

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { ROOT } from '../../scripts/lib/workspace.js';
 import { LoopbackClient } from './http-client.js';
 import { closedLoop, sequential, tally, type LoadRun } from './load.js';
-import { summarize, type Summary } from './stats.js';
+import { ecdf, summarize, type Summary } from './stats.js';
 
 /** Sizes of a baseline measurement. */
 export interface BaselinePlan {
@@ -24,7 +24,7 @@ export interface BaselinePlan {
 
 /** One ceiling: latency of one request at a time, and throughput with `concurrency` in flight. */
 export interface CeilingResult {
-  latency: Summary;
+  latency: Summary & { cdf?: [number, number][] };
   /** Completed operations per second with `concurrency` in flight. */
   perS: number;
   concurrency: number;
@@ -60,7 +60,7 @@ export async function measureFastify(plan: BaselinePlan, body: unknown): Promise
     client.close();
     const t = tally(load);
     return {
-      latency: summarize(latencies(seq)),
+      latency: { ...summarize(latencies(seq)), cdf: ecdf(latencies(seq), 120) },
       perS: t.okPerS,
       concurrency: plan.concurrency,
       failures: t.failed + tally(seq).failed,
@@ -115,7 +115,7 @@ export async function measureBullmq(plan: BaselinePlan, redisUrl: string): Promi
     const pickup = summarize(pickups);
     const load = await closedLoop({ concurrency: plan.concurrency, durationMs: plan.durationMs, fire });
     return {
-      latency: summarize(latencies(seq)),
+      latency: { ...summarize(latencies(seq)), cdf: ecdf(latencies(seq), 120) },
       pickup,
       perS: tally(load).okPerS,
       concurrency: plan.concurrency,

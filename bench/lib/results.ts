@@ -15,6 +15,8 @@ export type Source =
 /** A latency distribution and its source. */
 export interface Latency extends Summary {
   source: Source;
+  /** Empirical CDF points `[ms, fraction]`, thinned, for the chart (raw-sample sources only). */
+  cdf?: [number, number][];
 }
 
 /** A load phase: what was offered, what came back, how long it took. */

@@ -14,7 +14,7 @@ import type { BenchPlan } from './plan.js';
 import { histogramDelta, histogramOf, histogramQuantile, scrape, valueOf, type Histogram } from './prometheus.js';
 import type { Latency, LoadPhase, StackResult } from './results.js';
 import type { BenchStack } from './stack.js';
-import { summarize } from './stats.js';
+import { ecdf, summarize } from './stats.js';
 
 const NS = 'sutazai_agents';
 const MAX_IN_FLIGHT = 4096;
@@ -27,8 +27,9 @@ export interface ScenarioContext {
   log: (line: string) => void;
 }
 
-function clientLatency(run: LoadRun): Latency {
-  return { ...summarize(run.samples.filter((s) => s.outcome === 'ok').map((s) => s.ms)), source: 'client' };
+function clientLatency(run: LoadRun, withCdf = false): Latency {
+  const ms = run.samples.filter((s) => s.outcome === 'ok').map((s) => s.ms);
+  return { ...summarize(ms), source: 'client', ...(withCdf ? { cdf: ecdf(ms, 120) } : {}) };
 }
 
 function recordsQueue(run: LoadRun): Latency {
@@ -203,7 +204,7 @@ async function singleTasks(
     await sequential(Math.min(20, n), maxMs, fire); // warm-up
     const run = await sequential(n, maxMs, fire);
     client.close();
-    out[agent] = { latency: clientLatency(run), notes: { ...run.notes, ...failures(run) } };
+    out[agent] = { latency: clientLatency(run, true), notes: { ...run.notes, ...failures(run) } };
     ctx.log(`  ${agent}: p50 ${out[agent].latency.p50.toFixed(2)} ms over ${run.samples.length}`);
   }
   return out;
@@ -239,7 +240,7 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
     const [run, decision] = await aroundHistogram(orchestrator, 'decision_latency_ms', { agent: 'orchestrator' }, () =>
       sequential(plan.rag.n, plan.rag.maxMs, fire),
     );
-    result.zero.rag = phase(run);
+    result.zero.rag = phase(run, { latency: clientLatency(run, true) });
     if (decision) result.zero.decision = decision;
     ctx.log(`  p50 ${result.zero.rag.latency.p50.toFixed(2)} ms over ${run.samples.length}`);
   }
@@ -284,7 +285,7 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
       const [run, decision] = await aroundHistogram(orchestrator, 'decision_latency_ms', { agent: 'orchestrator' }, () =>
         sequential(plan.slo.ragN, plan.slo.maxMs, fire),
       );
-      result.slo.rag = phase(run);
+      result.slo.rag = phase(run, { latency: clientLatency(run, true) });
       if (decision) result.slo.decision = decision;
       ctx.log(`  RAG p50 ${result.slo.rag.latency.p50.toFixed(0)} ms over ${run.samples.length}`);
     }

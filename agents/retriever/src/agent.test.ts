@@ -184,13 +184,21 @@ describe('retriever: ingest and search', () => {
       svc.app,
       [
         guide(),
-        { id: 'pki-faq', source: 'docs/pki.md', text: '# PKI FAQ\n\nCertificates for TLS are issued by the internal CA.' },
+        {
+          id: 'pki-faq',
+          source: 'docs/pki.md',
+          text: '# PKI FAQ\n\nCertificates for TLS are issued by the internal CA.',
+        },
       ],
       t,
     );
     const all = await search(svc.app, { query: 'TLS certificates', top_k: 10 }, t);
     expect(new Set(all.passages.map((p) => p.document_id))).toEqual(new Set(['ops-guide', 'pki-faq']));
-    const only = await search(svc.app, { query: 'TLS certificates', top_k: 10, document_ids: ['pki-faq'] }, t);
+    const only = await search(
+      svc.app,
+      { query: 'TLS certificates', top_k: 10, document_ids: ['pki-faq'] },
+      t,
+    );
     expect(only.passages.length).toBeGreaterThan(0);
     expect(only.passages.every((p) => p.document_id === 'pki-faq')).toBe(true);
     expect((await search(svc.app, { query: 'TLS certificates', document_ids: [] }, t)).passages).toEqual([]);
@@ -221,7 +229,8 @@ describe('retriever: ingest and search', () => {
     expect(results.every((r) => r.documents.length === 1)).toBe(true);
     const count = await storage.store.count(t);
     const held = await storage.store.get(t, ['ops-guide#0', 'ops-guide#1', 'ops-guide#4']);
-    if (count === 1) expect(held.map((c) => c.text)).toEqual([expect.stringContaining('A one-chunk version.')]);
+    if (count === 1)
+      expect(held.map((c) => c.text)).toEqual([expect.stringContaining('A one-chunk version.')]);
     else expect([count, held.length]).toEqual([4, 2]);
   });
 });
@@ -247,8 +256,16 @@ describe('retriever: bad input', () => {
     const many = Array.from({ length: 101 }, (_, i) => ({ id: `d${i}`, source: `d${i}.txt`, text: 'x' }));
     await expectInvalid('retrieve.ingest', { documents: many }, /input\.documents/);
     const huge = 'a'.repeat(MAX_DOCUMENT_BYTES + 1);
-    await expectInvalid('retrieve.ingest', { documents: [{ source: 'big.txt', text: huge }] }, /2097152 bytes/);
-    await expectInvalid('retrieve.ingest', { documents: [{ source: 'blank.txt', text: ' \n\t ' }] }, /whitespace/);
+    await expectInvalid(
+      'retrieve.ingest',
+      { documents: [{ source: 'big.txt', text: huge }] },
+      /2097152 bytes/,
+    );
+    await expectInvalid(
+      'retrieve.ingest',
+      { documents: [{ source: 'blank.txt', text: ' \n\t ' }] },
+      /whitespace/,
+    );
     await expectInvalid('retrieve.ingest', { documents: [{ source: 'a.md' }] }, /input\.documents\.0\.text/);
     await expectInvalid(
       'retrieve.ingest',

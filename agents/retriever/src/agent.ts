@@ -77,7 +77,10 @@ export function retrieverDefinition(deps: RetrieverDeps): AgentDefinition {
  * under `DATA_DIR/vectors` by default, in memory, or Qdrant) initialized, its readiness (and the
  * model's), a warm-up embed after listen when the embedder is a model, and closing the store.
  */
-export async function buildRetriever(rt: AgentRuntime, opts: RetrieverOptions = {}): Promise<AgentFactoryResult> {
+export async function buildRetriever(
+  rt: AgentRuntime,
+  opts: RetrieverOptions = {},
+): Promise<AgentFactoryResult> {
   const { config, logger, metrics } = rt;
   const { embedder, llm } = await createEmbedderFromConfig(config, metrics, opts);
   const storage = await openRetrieverStorage({

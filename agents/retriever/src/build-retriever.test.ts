@@ -13,7 +13,12 @@ import {
   type AgentFactoryResult,
   type AgentService,
 } from '@sutazai/agent-kit';
-import { startFakeOllama, startFakeQdrant, type FakeOllama, type FakeQdrant } from '@sutazai/agent-kit/testing';
+import {
+  startFakeOllama,
+  startFakeQdrant,
+  type FakeOllama,
+  type FakeQdrant,
+} from '@sutazai/agent-kit/testing';
 import { Writable } from 'node:stream';
 import { RETRIEVER, buildRetriever, type RetrieverOptions } from './agent.js';
 import { vectorSpaceName } from './document-identity.js';
@@ -23,7 +28,7 @@ import { ingest, runJob, search } from './testing/retriever-jobs.js';
 const DOC = {
   id: 'runbook',
   source: 'runbook.md',
-  text: '# Runbook\n\n## Restarts\n\nRestart the gateway with systemctl restart gateway.\n\n## Paging\n\nThe on-call engineer is paged through the incident bot.\n',
+  text: '# Runbook\n\nWhat to do when the gateway misbehaves.\n\n## Restarts\n\nRestart the gateway with systemctl restart gateway.\n\n## Paging\n\nThe on-call engineer is paged through the incident bot.\n',
 };
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -68,7 +73,8 @@ async function startRetriever(env: Record<string, string>, opts: RetrieverOption
   return { service, built, logs, stop };
 }
 
-describe('buildRetriever: storage from config', () => {
+// Each test opens (and some reopen) an embedded Postgres, which is slow on a loaded machine.
+describe('buildRetriever: storage from config', { timeout: 60_000 }, () => {
   it('persists under DATA_DIR/vectors by default: a rebuilt agent still finds and remembers the document', async () => {
     const dataDir = tempDir();
     const first = await startRetriever({ DATA_DIR: dataDir });
@@ -89,7 +95,9 @@ describe('buildRetriever: storage from config', () => {
     const dataDir = tempDir();
     const first = await startRetriever({ DATA_DIR: dataDir, VECTOR_PROVIDER: 'memory' });
     await ingest(first.service.app, [DOC]);
-    expect((await search(first.service.app, { query: 'restart the gateway' })).passages.length).toBeGreaterThan(0);
+    expect(
+      (await search(first.service.app, { query: 'restart the gateway' })).passages.length,
+    ).toBeGreaterThan(0);
     await first.stop();
     expect(existsSync(join(dataDir, 'vectors'))).toBe(false);
     const second = await startRetriever({ DATA_DIR: dataDir, VECTOR_PROVIDER: 'memory' });
@@ -102,24 +110,38 @@ describe('buildRetriever: storage from config', () => {
     const env = { DATA_DIR: tempDir(), VECTOR_PROVIDER: 'qdrant', QDRANT_URL: qdrant.url };
     const agent = await startRetriever(env);
     const collection = vectorSpaceName('hashing-v1-384');
-    expect(qdrant.requests.some((r) => r.method === 'PUT' && r.path === `/collections/${collection}`)).toBe(true);
+    expect(qdrant.requests.some((r) => r.method === 'PUT' && r.path === `/collections/${collection}`)).toBe(
+      true,
+    );
     expect((await agent.service.app.inject('/ready')).statusCode).toBe(200);
 
     const out = await ingest(agent.service.app, [DOC], 'acme');
     expect(out).toMatchObject({ store: 'qdrant', chunks_total: 3 });
     const found = await search(agent.service.app, { query: 'who gets paged by the incident bot' }, 'acme');
     expect(found.store).toBe('qdrant');
-    expect(found.passages[0]).toMatchObject({ chunk_id: 'runbook#2', document_id: 'runbook', source: 'runbook.md' });
+    expect(found.passages[0]).toMatchObject({
+      chunk_id: 'runbook#2',
+      document_id: 'runbook',
+      source: 'runbook.md',
+    });
     expect((await search(agent.service.app, { query: 'incident bot' }, 'globex')).passages).toEqual([]);
 
     await ingest(agent.service.app, [{ ...DOC, text: '# Runbook\n\nEverything is automated now.' }], 'acme');
-    const replaced = await search(agent.service.app, { query: 'incident bot paged automated', top_k: 10 }, 'acme');
+    const replaced = await search(
+      agent.service.app,
+      { query: 'incident bot paged automated', top_k: 10 },
+      'acme',
+    );
     expect(replaced.passages.map((p) => p.chunk_id)).toEqual(['runbook#0']);
 
     // The registry lives in a local PGlite; the chunks it vouches for are checked in Qdrant.
     await agent.stop();
     const rebuilt = await startRetriever(env);
-    const same = await ingest(rebuilt.service.app, [{ ...DOC, text: '# Runbook\n\nEverything is automated now.' }], 'acme');
+    const same = await ingest(
+      rebuilt.service.app,
+      [{ ...DOC, text: '# Runbook\n\nEverything is automated now.' }],
+      'acme',
+    );
     expect(same.documents[0]?.unchanged).toBe(true);
   });
 
@@ -129,7 +151,7 @@ describe('buildRetriever: storage from config', () => {
   });
 });
 
-describe('buildRetriever: Ollama embedder (EMBED_MODEL)', () => {
+describe('buildRetriever: Ollama embedder (EMBED_MODEL)', { timeout: 60_000 }, () => {
   async function fakeOllama(): Promise<FakeOllama> {
     const fake = await startFakeOllama({ models: ['tinyllama', 'nomic-embed-text'], embedDims: 48 });
     cleanups.push(() => fake.close());
@@ -145,13 +167,15 @@ describe('buildRetriever: Ollama embedder (EMBED_MODEL)', () => {
     expect(embedCalls(ollama)).toEqual([
       expect.objectContaining({ model: 'nomic-embed-text', input: ['dimension probe'] }),
     ]);
-    expect(agent.logs.some((l) => l.includes('"dimensions":48') && l.includes('ollama:nomic-embed-text'))).toBe(
-      true,
-    );
+    expect(
+      agent.logs.some((l) => l.includes('"dimensions":48') && l.includes('ollama:nomic-embed-text')),
+    ).toBe(true);
     // Ready: the probe loaded the embedding model; the chat model is none of the retriever's business.
     const ready = await agent.service.app.inject('/ready');
     expect(ready.statusCode, ready.body).toBe(200);
-    expect(ollama.loaded.has('tinyllama:latest')).toBe(false);
+    await agent.built.afterListen?.();
+    expect([...ollama.loaded]).toEqual(['nomic-embed-text:latest']);
+    expect(ollama.requests.some((r) => r.path === '/api/generate' || r.path === '/api/chat')).toBe(false);
 
     const out = await ingest(agent.service.app, [DOC]);
     expect(out).toMatchObject({ embedder: 'ollama:nomic-embed-text', chunks_total: 3 });
@@ -164,7 +188,12 @@ describe('buildRetriever: Ollama embedder (EMBED_MODEL)', () => {
 
   it('with embedDimensions makes no probe at start; the warm-up embed loads the model', async () => {
     const ollama = await fakeOllama();
-    const env = { DATA_DIR: tempDir(), OLLAMA_BASE_URL: ollama.url, EMBED_MODEL: 'nomic-embed-text' };
+    const env = {
+      DATA_DIR: tempDir(),
+      VECTOR_PROVIDER: 'memory',
+      OLLAMA_BASE_URL: ollama.url,
+      EMBED_MODEL: 'nomic-embed-text',
+    };
     const agent = await startRetriever(env, { embedDimensions: 48 });
     expect(embedCalls(ollama)).toEqual([]);
     const notReady = await agent.service.app.inject('/ready');
@@ -177,7 +206,12 @@ describe('buildRetriever: Ollama embedder (EMBED_MODEL)', () => {
 
   it('fails the ingest with a non-retryable model_error when the model does not match the stated dimensions', async () => {
     const ollama = await fakeOllama();
-    const env = { DATA_DIR: tempDir(), OLLAMA_BASE_URL: ollama.url, EMBED_MODEL: 'nomic-embed-text' };
+    const env = {
+      DATA_DIR: tempDir(),
+      VECTOR_PROVIDER: 'memory',
+      OLLAMA_BASE_URL: ollama.url,
+      EMBED_MODEL: 'nomic-embed-text',
+    };
     const agent = await startRetriever(env, { embedDimensions: 32 });
     const rec = await runJob(agent.service.app, 'retrieve.ingest', { documents: [DOC] });
     expect(rec).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'model_error' } });
@@ -185,7 +219,12 @@ describe('buildRetriever: Ollama embedder (EMBED_MODEL)', () => {
 
   it('fails to start when the model cannot be probed, saying how to start without the probe', async () => {
     const ollama = await fakeOllama();
-    const env = { DATA_DIR: tempDir(), OLLAMA_BASE_URL: ollama.url, EMBED_MODEL: 'not-pulled' };
+    const env = {
+      DATA_DIR: tempDir(),
+      VECTOR_PROVIDER: 'memory',
+      OLLAMA_BASE_URL: ollama.url,
+      EMBED_MODEL: 'not-pulled',
+    };
     const err: unknown = await startRetriever(env).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentError);
     expect((err as AgentError).code).toBe('model_unavailable');
@@ -193,9 +232,14 @@ describe('buildRetriever: Ollama embedder (EMBED_MODEL)', () => {
   });
 
   it('refuses EMBED_MODEL without OLLAMA_BASE_URL', async () => {
-    const config = loadConfig({ DATA_DIR: tempDir(), EMBED_MODEL: 'nomic-embed-text' }, { ...RETRIEVER, port: 0 });
+    const config = loadConfig(
+      { DATA_DIR: tempDir(), EMBED_MODEL: 'nomic-embed-text' },
+      { ...RETRIEVER, port: 0 },
+    );
     const metrics = new AgentMetrics({ namespace: 'sutazai_agents', agent: 'retriever' });
-    const err: unknown = await buildRetriever({ config, logger: noopLogger, metrics }).catch((e: unknown) => e);
+    const err: unknown = await buildRetriever({ config, logger: noopLogger, metrics }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).variable).toBe('OLLAMA_BASE_URL');
   });
@@ -209,6 +253,8 @@ describe('readEmbedDimensions', () => {
   });
 
   it.each(['0', '-3', '1.5', 'abc', '70000'])('rejects %s naming the variable', (raw) => {
-    expect(() => readEmbedDimensions({ EMBED_DIMENSIONS: raw })).toThrow(/EMBED_DIMENSIONS must be an integer/);
+    expect(() => readEmbedDimensions({ EMBED_DIMENSIONS: raw })).toThrow(
+      /EMBED_DIMENSIONS must be an integer/,
+    );
   });
 });

@@ -61,7 +61,8 @@ export async function createEmbedderFromConfig(
   if (llm === undefined) {
     throw new ConfigError('OLLAMA_BASE_URL', 'set when EMBED_MODEL is set', undefined);
   }
-  const dimensions = opts.embedDimensions ?? (await probeDimensions(llm, model, opts.probeTimeoutMs ?? 120_000));
+  const dimensions =
+    opts.embedDimensions ?? (await probeDimensions(llm, model, opts.probeTimeoutMs ?? 120_000));
   const embedder = createLlmEmbedder({ llm, dimensions, model, name: `${llm.provider}:${model}` });
   return { embedder, llm };
 }

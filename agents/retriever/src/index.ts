@@ -1,4 +1,10 @@
-export { RETRIEVER, buildRetriever, retrieverDefinition, type RetrieverDeps, type RetrieverOptions } from './agent.js';
+export {
+  RETRIEVER,
+  buildRetriever,
+  retrieverDefinition,
+  type RetrieverDeps,
+  type RetrieverOptions,
+} from './agent.js';
 export {
   createEmbedderFromConfig,
   readEmbedDimensions,

@@ -4,7 +4,9 @@ import { readEmbedDimensions } from './embedder-from-config.js';
 
 try {
   const embedDimensions = readEmbedDimensions(process.env);
-  await runAgent(RETRIEVER, (rt) => buildRetriever(rt, embedDimensions === undefined ? {} : { embedDimensions }));
+  await runAgent(RETRIEVER, (rt) =>
+    buildRetriever(rt, embedDimensions === undefined ? {} : { embedDimensions }),
+  );
 } catch (err) {
   // Same exit as the kit's own config check: one line naming the variable, status 78 (EX_CONFIG).
   if (!(err instanceof ConfigError)) throw err;

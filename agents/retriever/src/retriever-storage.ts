@@ -49,43 +49,42 @@ export async function openRetrieverStorage(opts: RetrieverStorageOptions): Promi
     if (opts.dataDir === undefined) throw new ConfigError('DATA_DIR', 'a directory path', undefined);
     return opts.dataDir;
   };
-  let db: PGlite;
-  let store: VectorStore;
-  if (opts.provider === 'qdrant') {
-    if (!opts.qdrantUrl) throw new ConfigError('QDRANT_URL', 'set when VECTOR_PROVIDER=qdrant', undefined);
-    db = await PGlite.create({ dataDir: ensureDir(join(dataDir(), 'documents')) });
-    store = createQdrantVectorStore({
-      url: opts.qdrantUrl,
-      collection: space,
-      dimensions: embedder.dimensions,
-    });
-  } else {
-    db = await PGlite.create({
-      ...(opts.provider === 'memory' ? {} : { dataDir: ensureDir(join(dataDir(), 'vectors')) }),
-      extensions: { vector },
-    });
-    store = createPgliteVectorStore({ db, dimensions: embedder.dimensions, table: space });
-  }
-  const documents = createSqlDocumentRegistry(db, space);
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      try {
-        await store.close();
-      } finally {
-        if (!db.closed) await db.close();
-      }
-    })();
-    return closing;
+  let db: PGlite | undefined;
+  let store: VectorStore | undefined;
+  const close = async (): Promise<void> => {
+    try {
+      await store?.close();
+    } finally {
+      if (db !== undefined && !db.closed) await db.close();
+    }
   };
   try {
-    await store.init();
+    if (opts.provider === 'qdrant') {
+      if (!opts.qdrantUrl) throw new ConfigError('QDRANT_URL', 'set when VECTOR_PROVIDER=qdrant', undefined);
+      // The server first: when it is unreachable there is no local database to open and close again.
+      store = createQdrantVectorStore({
+        url: opts.qdrantUrl,
+        collection: space,
+        dimensions: embedder.dimensions,
+      });
+      await store.init();
+      db = await PGlite.create({ dataDir: ensureDir(join(dataDir(), 'documents')) });
+    } else {
+      db = await PGlite.create({
+        ...(opts.provider === 'memory' ? {} : { dataDir: ensureDir(join(dataDir(), 'vectors')) }),
+        extensions: { vector },
+      });
+      store = createPgliteVectorStore({ db, dimensions: embedder.dimensions, table: space });
+      await store.init();
+    }
+    const documents = createSqlDocumentRegistry(db, space);
     await documents.init();
+    let closing: Promise<void> | undefined;
+    return { store, documents, space, close: () => (closing ??= close()) };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
   }
-  return { store, documents, space, close };
 }
 
 function ensureDir(dir: string): string {

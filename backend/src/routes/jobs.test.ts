@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobAccepted, JobRecord, Problem, isTerminal } from '@sutazai/agent-kit';
 import {
@@ -11,19 +13,28 @@ import {
 let orchestrator: RunningAgent;
 let beta: RunningAgent;
 let m: RunningMesh;
+/** Speaks HTTP but not the contract: HTML on POST, a non-problem JSON error on GET. */
+let offContract: Server;
 
 beforeAll(async () => {
   orchestrator = await startAgent('orchestrator');
   beta = await startAgent('beta');
+  offContract = createServer((req, res) => {
+    if (req.method === 'POST') res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>oops</h1>');
+    else res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"nope"}');
+  });
+  await new Promise<void>((resolve) => offContract.listen(0, '127.0.0.1', resolve));
   m = await startMesh({
     orchestrator: orchestrator.url,
     beta: beta.url,
     gone: `http://127.0.0.1:${await closedPort()}`,
+    odd: `http://127.0.0.1:${(offContract.address() as AddressInfo).port}`,
   });
 });
 afterAll(async () => {
   await m.close();
   await Promise.all([orchestrator.close(), beta.close()]);
+  await new Promise<void>((resolve) => offContract.close(() => resolve()));
 });
 
 function post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
@@ -147,6 +158,14 @@ describe('POST /v1/jobs', () => {
     expect(down.retryable).toBe(true);
     const noKind = await problem(await post({ agent: 'gone', input: {} }), 503, 'dependency_unavailable');
     expect(noKind.detail).toContain('gone');
+    expect(noKind.detail).toContain('ECONNREFUSED');
+  });
+
+  it('answers 502 dependency_failed when an agent answers outside the contract', async () => {
+    const html = await problem(await post({ agent: 'odd', kind: 'x', input: {} }), 502, 'dependency_failed');
+    expect(html.detail).toBe('odd answered HTTP 500 without a JSON body');
+    const notProblem = await problem(await fetch(`${m.url}/v1/jobs/odd.1`), 502, 'dependency_failed');
+    expect(notProblem.detail).toBe('odd answered HTTP 404 with a body that is not a problem');
   });
 });
 

@@ -80,7 +80,7 @@ export async function connectAll(clients: readonly Redis[], timeoutMs: number): 
     );
   });
   try {
-    await Promise.race([Promise.all(clients.map((c) => (c.status === 'wait' ? c.connect() : undefined))), timeout]);
+    await Promise.race([Promise.all(clients.map((c) => (c.status === 'wait' ? c.connect() : Promise.resolve()))), timeout]);
   } catch (err) {
     for (const c of clients) c.disconnect();
     throw toRedisError(err, 'connect');

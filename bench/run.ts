@@ -1,0 +1,197 @@
+/**
+ * `npm run bench`: measures what SPEC §8 promises and the platform's own overhead next to the
+ * ceilings of the parts it is made of, in one run on this machine; prints a table, writes
+ * bench/results/*.json and a chart, and (full runs) the latest results into bench/README.md.
+ *
+ *   npm run bench                 full run (both stacks, ≤ 5 min on 2 cores)
+ *   npm run bench -- --quick      embedded stack, short phases (≤ 60 s)
+ *   options: --stacks embedded,redis-postgres  --cpu-prof  --port-offset 2000  --log-level info
+ *            --redis redis://127.0.0.1:6379  --pg postgres://postgres@127.0.0.1:5432/postgres  --no-readme
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../scripts/lib/workspace.js';
+import { measureBullmq, measureFastify } from './lib/baselines.js';
+import { loadChain } from './lib/chain.js';
+import { renderChart, svgToPng } from './lib/chart.js';
+import { samplePassages } from './lib/corpus.js';
+import { prepareDistributed, type DistributedStorage } from './lib/distributed.js';
+import { closedLoop, sequential, tally } from './lib/load.js';
+import { machineInfo } from './lib/machine.js';
+import { ANSWER_TOKENS, MODEL_PROFILES } from './lib/model-profile.js';
+import { startModelServer } from './lib/model-server-process.js';
+import { benchPlan, type BenchPlan } from './lib/plan.js';
+import { baselineTable, problemLines, renderText, sloTable } from './lib/report.js';
+import { updateReadme } from './lib/readme.js';
+import type { BenchResults, ChainResult, StackResult } from './lib/results.js';
+import { measureStack } from './lib/scenarios.js';
+import { startStack, type BenchStack } from './lib/stack.js';
+import { benchQuestions } from './lib/corpus.js';
+import { ecdf, summarize } from './lib/stats.js';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    stacks: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'port-offset': { type: 'string', default: '2000' },
+    'log-level': { type: 'string', default: 'info' },
+    redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    'no-readme': { type: 'boolean', default: false },
+  },
+});
+
+const plan: BenchPlan = benchPlan(values.quick ? 'quick' : 'full');
+if (values.stacks) plan.stacks = values.stacks.split(',') as BenchPlan['stacks'];
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const started = Date.now();
+const cleanups: (() => Promise<void>)[] = [];
+
+// Everything is bounded: whatever still runs after this is stopped and the run fails.
+const watchdog = setTimeout(
+  () => {
+    log('bench: time limit reached; stopping');
+    void Promise.allSettled(cleanups.map((c) => c())).then(() => process.exit(1));
+  },
+  (values.quick ? 3 : 10) * 60_000,
+);
+watchdog.unref();
+process.on('SIGINT', () => void Promise.allSettled(cleanups.map((c) => c())).then(() => process.exit(130)));
+
+async function measureChain(modelUrl: string): Promise<ChainResult> {
+  const chain = await loadChain({ OLLAMA_BASE_URL: modelUrl, MODEL_ID: 'tinyllama', LOG_LEVEL: 'silent' });
+  try {
+    if (chain.missing.length) return { missing: chain.missing };
+    const questions = benchQuestions();
+    let i = 0;
+    const notes: Record<string, number> = {};
+    const fire = async (): Promise<{ outcome: 'ok' }> => {
+      const { verdict } = await chain.answer(questions[i++ % questions.length] ?? '');
+      notes[`verdict ${verdict}`] = (notes[`verdict ${verdict}`] ?? 0) + 1;
+      return { outcome: 'ok' };
+    };
+    await sequential(10, plan.chain.maxMs, fire); // warm-up
+    const seq = await sequential(plan.chain.n, plan.chain.maxMs, fire);
+    const ms = seq.samples.filter((s) => s.outcome === 'ok').map((s) => s.ms);
+    const load = await closedLoop({ concurrency: plan.pipeline.concurrency, durationMs: plan.chain.durationMs, fire });
+    return {
+      missing: [],
+      latency: { ...summarize(ms), source: 'client', cdf: ecdf(ms, 120) },
+      perS: tally(load).okPerS,
+      concurrency: plan.pipeline.concurrency,
+      notes,
+      ...(seq.samples.some((s) => s.outcome !== 'ok') ? { error: JSON.stringify(seq.notes) } : {}),
+    };
+  } finally {
+    await chain.close();
+  }
+}
+
+async function runStack(label: BenchPlan['stacks'][number], modelUrl: string, model: Awaited<ReturnType<typeof startModelServer>>): Promise<StackResult> {
+  const env: Record<string, string> = { OLLAMA_BASE_URL: modelUrl, MODEL_ID: 'tinyllama', LOG_LEVEL: values['log-level'] };
+  let storage: DistributedStorage | undefined;
+  if (label === 'redis-postgres') {
+    try {
+      storage = await prepareDistributed(values.redis, values.pg);
+    } catch (err) {
+      return { label, problems: [], skipped: `Redis/Postgres not usable: ${String(err)}`, zero: { single: {} } };
+    }
+    Object.assign(env, storage.env);
+  }
+  const cpuProfDir = values['cpu-prof'] ? mkdtempSync(join(tmpdir(), `sutazai-bench-prof-${label}-`)) : undefined;
+  let stack: BenchStack | undefined;
+  const stop = async (): Promise<void> => {
+    await stack?.stop();
+    await storage?.cleanup().catch((err: unknown) => log(`cleanup of ${label} storage failed: ${String(err)}`));
+  };
+  cleanups.push(stop);
+  try {
+    log(`[${label}] starting the stack`);
+    stack = await startStack({
+      label,
+      portOffset: Number(values['port-offset']),
+      env,
+      ...(cpuProfDir ? { cpuProfDir } : {}),
+    });
+    if (stack.procs.size === 0) {
+      return {
+        label,
+        problems: stack.problems,
+        skipped: stack.problems[0]?.reason ?? 'nothing started',
+        zero: { single: {} },
+      };
+    }
+    return await measureStack({ stack, model, plan, log });
+  } finally {
+    await stop();
+    cleanups.splice(cleanups.indexOf(stop), 1);
+    if (cpuProfDir) log(`[${label}] CPU profiles: ${cpuProfDir}`);
+  }
+}
+
+async function main(): Promise<void> {
+  log(`bench: ${plan.mode} run, stacks ${plan.stacks.join(', ')}`);
+  const model = await startModelServer(MODEL_PROFILES.zero);
+  cleanups.push(() => model.stop());
+  const results: BenchResults = {
+    schema: 'sutazai-bench.v1',
+    startedAt: new Date(started).toISOString(),
+    durationS: 0,
+    mode: plan.mode,
+    machine: machineInfo(),
+    modelProfiles: MODEL_PROFILES,
+    answerTokens: ANSWER_TOKENS,
+    stacks: [],
+    baselines: { errors: [] },
+  };
+  const sizes = { sequentialN: plan.baseline.n, sequentialMaxMs: plan.baseline.maxMs, durationMs: plan.baseline.durationMs };
+  log('[baselines] bare Fastify route');
+  const body = { kind: 'plan.create', input: { question: 'What does the job queue do?', context: samplePassages() } };
+  results.baselines.fastify = await measureFastify({ ...sizes, concurrency: plan.agent.concurrency }, body).catch(
+    (err: unknown) => void results.baselines.errors.push(`fastify: ${String(err)}`),
+  ) ?? undefined;
+  log('[baselines] bare BullMQ add → process');
+  results.baselines.bullmq = await measureBullmq({ ...sizes, concurrency: plan.agent.concurrency }, values.redis).catch(
+    (err: unknown) => void results.baselines.errors.push(`bullmq: ${String(err)}`),
+  ) ?? undefined;
+  log('[baselines] in-process chain of the four capabilities');
+  results.baselines.chain = await measureChain(model.url).catch((err: unknown) => ({ missing: [], error: String(err) }));
+
+  for (const label of plan.stacks) results.stacks.push(await runStack(label, model.url, model));
+  await model.stop();
+  results.durationS = Math.round((Date.now() - started) / 100) / 10;
+
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const name = plan.mode === 'full' ? 'latest' : 'quick';
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  const svg = renderChart(results);
+  writeFileSync(join(dir, `${name}.svg`), svg);
+  const png = await svgToPng(svg);
+  if (png) writeFileSync(join(dir, `${name}.png`), png);
+  log('');
+  for (const p of problemLines(results)) log(`note: ${p}`);
+  log('');
+  log(renderText(sloTable(results)));
+  log('');
+  log(renderText(baselineTable(results)));
+  log('');
+  log(`results: bench/results/${name}.json, chart: bench/results/${name}.${png ? 'png' : 'svg'} (${results.durationS} s)`);
+  if (plan.mode === 'full' && !values['no-readme']) {
+    updateReadme(join(ROOT, 'bench/README.md'), results, `results/${name}.${png ? 'png' : 'svg'}`);
+    log('bench/README.md updated with these results');
+  }
+}
+
+try {
+  await main();
+  clearTimeout(watchdog);
+  process.exit(0);
+} catch (err) {
+  log(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  await Promise.allSettled(cleanups.map((c) => c()));
+  process.exit(1);
+}
