@@ -141,7 +141,7 @@ describe('npm run ask', () => {
     const r = await ask(['please regenerate this']);
     expect(r.code, r.err).toBe(0);
     expect(r.err).toContain("↻ regenerating with the verifier's feedback");
-    expect(r.err).toContain('→ generate (generator, attempt 2)');
+    expect(r.err).toContain('→ generate#1 (generator, attempt 2)');
     expect(r.out.startsWith('Wrong claim.\n\nRun npm start [README.md#0].\n')).toBe(true);
     expect(r.out).toContain('Regenerations: 1\n');
     expect(r.out).not.toContain('Final answer:');
