@@ -7,7 +7,9 @@
  * prints `{"url": …}` once listening, and takes `{"ttftMs": N, "tokenDelayMs": N}` lines on stdin to
  * change its latencies while running (answering `{"applied": …}`).
  */
+import { syncBuiltinESMExports } from 'node:module';
 import { createInterface } from 'node:readline';
+import timers from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startFakeOllama, type FakeOllamaOptions } from '@sutazai/agent-kit/testing';
 import { MODEL_PROFILES, respond, type ModelProfileName } from './lib/model-profile.js';
@@ -26,6 +28,14 @@ if (!profile) {
   process.stderr.write(`--profile must be one of ${Object.keys(MODEL_PROFILES).join(', ')}\n`);
   process.exit(2);
 }
+// Node runs a 0 ms timer after 1 ms at the soonest, so the fake's wait between tokens would cost
+// 1 ms a token even at zero latency — 60 ms an answer that the platform never spent. Zero waits
+// resolve at once here (the fake's `sleep` is the live ESM binding of this builtin export).
+const timerSleep = timers.setTimeout;
+timers.setTimeout = ((ms?: number, value?: unknown, options?: { signal?: AbortSignal }) =>
+  ms ? timerSleep(ms, value, options) : Promise.resolve(value)) as typeof timers.setTimeout;
+syncBuiltinESMExports();
+
 // The fake reads these per request, so changing them later changes the next request's latencies.
 const opts: FakeOllamaOptions = {
   models: [values.model, 'nomic-embed-text'],

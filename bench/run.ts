@@ -9,7 +9,7 @@
  *            --redis redis://127.0.0.1:6379  --pg postgres://postgres@127.0.0.1:5432/postgres  --no-readme
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../scripts/lib/workspace.js';
@@ -46,8 +46,9 @@ const { values } = parseArgs({
 
 const plan: BenchPlan = benchPlan(values.quick ? 'quick' : 'full');
 if (values.stacks) plan.stacks = values.stacks.split(',') as BenchPlan['stacks'];
-const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const started = Date.now();
+const log = (line: string): void =>
+  void process.stdout.write(line && !line.startsWith(' ') ? `${line}  (+${((Date.now() - started) / 1000).toFixed(1)} s)\n` : `${line}\n`);
 const cleanups: (() => Promise<void>)[] = [];
 
 // Everything is bounded: whatever still runs after this is stopped and the run fails.
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
   for (const label of plan.stacks) results.stacks.push(await runStack(label, model.url, model));
   await model.stop();
   results.durationS = Math.round((Date.now() - started) / 100) / 10;
+  results.machine.loadAvg.end = Math.round((loadavg()[0] ?? 0) * 100) / 100;
 
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });

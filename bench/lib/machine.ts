@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, release, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { ROOT } from '../../scripts/lib/workspace.js';
 import type { MachineInfo } from './results.js';
 
@@ -20,5 +20,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     os: `${type()} ${release()}`,
     gitSha,
+    loadAvg: { start: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
   };
 }

@@ -72,6 +72,8 @@ export interface MachineInfo {
   node: string;
   os: string;
   gitSha: string;
+  /** 1-minute load average when the run started and ended: above ~0.5 something else was using the CPUs. */
+  loadAvg: { start: number; end?: number };
 }
 
 /** One bench run. */

@@ -114,6 +114,7 @@ function singleCalls(): Record<string, JobCall> {
       kind: 'plan.create',
       input: { question, context: passages },
       waitS: 30,
+      tag: (r) => `planner ${(r as { planner?: string }).planner ?? '?'}`,
     },
     verifier: {
       kind: 'verify.answer',
@@ -194,6 +195,7 @@ async function singleTasks(
   ctx: ScenarioContext,
   n: number,
   maxMs: number,
+  warmUp: boolean,
 ): Promise<Record<string, { latency: Latency; notes: Record<string, number> }>> {
   const out: Record<string, { latency: Latency; notes: Record<string, number> }> = {};
   for (const [agent, call] of Object.entries(singleCalls())) {
@@ -201,7 +203,7 @@ async function singleTasks(
     if (!url) continue;
     const client = new LoopbackClient(url);
     const fire = jobFire(client, call);
-    await sequential(Math.min(20, n), maxMs, fire); // warm-up
+    if (warmUp) await sequential(Math.min(20, n), maxMs, fire);
     const run = await sequential(n, maxMs, fire);
     client.close();
     out[agent] = { latency: clientLatency(run, true), notes: { ...run.notes, ...failures(run) } };
@@ -230,7 +232,7 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
   if (ragUrl) result.ragEntry = stack.url('mesh') ? 'mesh' : 'orchestrator';
 
   ctx.log(`[${stack.label}] single tasks, zero-latency model`);
-  result.zero.single = await singleTasks(ctx, plan.single.n, plan.single.maxMs);
+  result.zero.single = await singleTasks(ctx, plan.single.n, plan.single.maxMs, true);
 
   const ragClient = ragUrl ? new LoopbackClient(ragUrl) : undefined;
   if (ragClient && retriever) {
@@ -279,7 +281,7 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
   ctx.log(`[${stack.label}] SLO phase, tinyllama-like model`);
   await ctx.model.setProfile(MODEL_PROFILES.tinyllama);
   try {
-    result.slo = { single: await singleTasks(ctx, plan.slo.singleN, plan.slo.maxMs) };
+    result.slo = { single: await singleTasks(ctx, plan.slo.singleN, plan.slo.maxMs, false) };
     if (ragClient && retriever) {
       const fire = jobFire(ragClient, ragCall());
       const [run, decision] = await aroundHistogram(orchestrator, 'decision_latency_ms', { agent: 'orchestrator' }, () =>

@@ -55,3 +55,5 @@ export {
   type AgentRuntime,
   type AgentFactoryResult,
 } from './service/run-agent.js';
+export * from './rag/lexical.js';
+export * from './rag/citation-markers.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { citedIds, findMarkers, stripMarkers } from './citation-markers.js';
+import { citedIds, findMarkers, stripMarkers } from '@sutazai/agent-kit';
 import { bestQuote, citeAnswer, MAX_QUOTE_CHARS } from './citations.js';
 import { Passage } from './generate-schema.js';
 

@@ -1,6 +1,6 @@
-import { findMarkers, stripMarkers } from './citation-markers.js';
+import { findMarkers, stripMarkers } from '@sutazai/agent-kit';
 import type { Citation, Passage } from './generate-schema.js';
-import { splitSentences, termSet, truncateAtWord } from './lexical.js';
+import { splitSentences, termSet, truncateAtWord } from '@sutazai/agent-kit';
 
 /** Longest quote a citation carries. */
 export const MAX_QUOTE_CHARS = 300;

@@ -1,6 +1,6 @@
 import type { Citation, Passage } from './generate-schema.js';
 import { MAX_QUOTE_CHARS } from './citations.js';
-import { contentWords, splitSentences, termSet, truncateAtWord } from './lexical.js';
+import { contentWords, splitSentences, termSet, truncateAtWord } from '@sutazai/agent-kit';
 
 /** Most sentences an extractive answer quotes. */
 export const MAX_EXTRACT_SENTENCES = 3;

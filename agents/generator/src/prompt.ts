@@ -1,7 +1,7 @@
 import type { ChatMessage } from '@sutazai/agent-kit';
 import { z } from 'zod';
 import type { GenerateInput, Passage } from './generate-schema.js';
-import { truncateAtWord } from './lexical.js';
+import { truncateAtWord } from '@sutazai/agent-kit';
 
 /**
  * Characters of passage text a prompt carries by default. The default model (tinyllama) has a

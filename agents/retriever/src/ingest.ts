@@ -96,7 +96,7 @@ async function ingestOne(deps: IngestDeps, doc: IngestDocument, ctx: JobContext)
     // The record goes first and comes back last: a crash in between leaves no record, and the next
     // ingest of the document embeds it again instead of trusting half-replaced chunks.
     await documents.remove(tenantId, documentId);
-    // mutated
+    await store.deleteDocument(tenantId, documentId);
     await store.upsert(stored);
     await documents.put({ tenantId, documentId, source: doc.source, contentHash, chunks: chunks.length });
   });
@@ -123,7 +123,6 @@ async function alreadyStored(
   // longer version left chunks behind.
   const ids = [...chunks.map((c) => c.id), `${documentId}#${chunks.length}`];
   const held = await deps.store.get(tenantId, ids);
-  if (ids.length > 0) return true;
   return held.length === chunks.length && held.every((h, i) => sameChunk(h, chunks[i]));
 }
 

@@ -1,5 +1,5 @@
-import { citedIds, stripMarkers } from './citation-markers.js';
-import { contentWords, foldText, splitSentences, stem, termSet, truncateAtWord } from './lexical.js';
+import { citedIds, stripMarkers } from '@sutazai/agent-kit';
+import { contentWords, foldText, splitSentences, stem, termSet, truncateAtWord } from '@sutazai/agent-kit';
 import type { Passage, SentenceCheck, VerifyInput } from './verify-schema.js';
 
 /**

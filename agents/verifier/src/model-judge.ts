@@ -1,6 +1,6 @@
 import { AgentError, type ChatMessage, type LlmClient } from '@sutazai/agent-kit';
 import { z } from 'zod';
-import { truncateAtWord } from './lexical.js';
+import { truncateAtWord } from '@sutazai/agent-kit';
 import type { VerifyInput } from './verify-schema.js';
 
 /** The structured output the judge must produce (Ollama `format`). */

@@ -28,7 +28,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function healthy(url: string, child: ChildProcess, timeoutMs: number, output: string[]): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}):\n${output.slice(-20).join('\n')}`);
+    if (child.exitCode !== null)
+      throw new Error(`process exited (${child.exitCode}):\n${output.slice(-20).join('\n')}`);
     try {
       if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok) return;
     } catch {
@@ -43,14 +44,25 @@ async function healthy(url: string, child: ChildProcess, timeoutMs: number, outp
  * Starts every agent and the mesh as real processes (`node --import tsx <main>`), with ports
  * shifted by `portOffset` and a throw-away data directory. `env` is added to every process.
  */
-export async function startStack(opts: { portOffset: number; env?: Record<string, string> }): Promise<TestStack> {
+export async function startStack(opts: {
+  portOffset: number;
+  env?: Record<string, string>;
+}): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sutazai-e2e-'));
   const host = '127.0.0.1';
   const agents = discoverAgents();
   const urls = Object.fromEntries(agents.map((a) => [a.agent, `http://${host}:${a.port + opts.portOffset}`]));
-  const urlEnv = Object.fromEntries(Object.entries(urls).map(([n, u]) => [`AGENT_URL_${n.toUpperCase()}`, u]));
+  const urlEnv = Object.fromEntries(
+    Object.entries(urls).map(([n, u]) => [`AGENT_URL_${n.toUpperCase()}`, u]),
+  );
   const procs = new Map<string, StackProcess>();
-  const launch = (name: string, dir: string, main: string, port: number, env: Record<string, string>): void => {
+  const launch = (
+    name: string,
+    dir: string,
+    main: string,
+    port: number,
+    env: Record<string, string>,
+  ): void => {
     const output: string[] = [];
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
       cwd: join(ROOT, dir),
@@ -67,7 +79,11 @@ export async function startStack(opts: { portOffset: number; env?: Record<string
   };
   for (const a of agents) {
     const port = a.port + opts.portOffset;
-    launch(a.agent, a.dir, a.main, port, { AGENT_PORT: String(port), AGENT_HOST: host, DATA_DIR: join(dataDir, a.agent) });
+    launch(a.agent, a.dir, a.main, port, {
+      AGENT_PORT: String(port),
+      AGENT_HOST: host,
+      DATA_DIR: join(dataDir, a.agent),
+    });
   }
   for (const s of discoverServices()) {
     const port = s.port + opts.portOffset;
