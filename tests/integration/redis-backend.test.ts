@@ -194,14 +194,20 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
     expect(await admin.pttl(keys.job(job.job_id))).toBe(-1);
   });
 
-  it('never lets concurrent adds take the backlog past maxDepth', async () => {
+  it('fills the queue exactly to maxDepth under a burst of concurrent adds, oldest first', async () => {
     const backend = await open();
-    const results = await Promise.all(Array.from({ length: 40 }, () => backend.queue.add(item(), { maxDepth: 7 })));
-    const accepted = results.filter(Boolean).length;
-    const depth = await backend.queue.depth();
-    expect(accepted).toBeGreaterThan(0);
-    expect(accepted).toBeLessThanOrEqual(7);
-    expect(depth.waiting + depth.delayed).toBe(accepted);
+    await backend.queue.add(item(), { delayMs: 60_000 });
+    const items = Array.from({ length: 40 }, () => item());
+    const results = await Promise.all(items.map((i) => backend.queue.add(i, { maxDepth: 8 })));
+    expect(results.filter(Boolean)).toHaveLength(7);
+    expect(await backend.queue.depth()).toEqual({ waiting: 7, active: 0, delayed: 1 });
+    expect(await backend.queue.add(item(), { maxDepth: 8 })).toBe(false);
+    const delivered: string[] = [];
+    backend.queue.consume(async (i) => {
+      delivered.push(i.jobId);
+    }, { concurrency: 1 });
+    await vi.waitFor(() => expect(delivered).toHaveLength(7), WAIT);
+    expect(new Set(delivered)).toEqual(new Set(items.filter((_, n) => results[n]).map((i) => i.jobId)));
   });
 
   it('drops the events of a record that is deleted (an intake rolled back)', async () => {

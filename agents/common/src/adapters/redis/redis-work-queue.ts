@@ -11,6 +11,7 @@ import type {
 } from '../../ports/job-backend.js';
 import type { Logger } from '../../ports/logger.js';
 import { guardRedis } from './redis-errors.js';
+import { RedisScript } from './redis-script.js';
 
 /** Worker tuning: how fast the items of a dead worker come back, and how rejections are retried. */
 export interface RedisWorkerTuning {
@@ -54,6 +55,30 @@ interface Delivery {
   /** Settles the BullMQ processor with WaitingError once the item was handed back. */
   readonly handBack: (err: Error) => void;
 }
+
+/**
+ * KEYS: BullMQ's wait, delayed, prioritized and paused keys. ARGV: BullMQ job id, '1' if delayed.
+ * How many backlog items are older than this one (-1 when it left the backlog: a worker has it).
+ * BullMQ ids come from an INCR in its add script, so id order is add order; the wait list is
+ * LPUSHed, so the items right of ours are older (a delayed item counts all waiting ones as older).
+ */
+const OLDER_IN_BACKLOG = new RedisScript(`
+local id = tonumber(ARGV[1])
+local older = 0
+if ARGV[2] == '1' then
+  if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -1 end
+  older = redis.call('LLEN', KEYS[1])
+else
+  local pos = redis.call('LPOS', KEYS[1], ARGV[1])
+  if not pos then return -1 end
+  older = redis.call('LLEN', KEYS[1]) - pos - 1
+end
+for _, other in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  local n = tonumber(other)
+  if n == nil or n < id then older = older + 1 end
+end
+return older + redis.call('ZCARD', KEYS[3]) + redis.call('LLEN', KEYS[4])
+`);
 
 /** Attempts given to every item: redelivery after a rejection never runs out (the engine decides). */
 const UNLIMITED_ATTEMPTS = 1_000_000;
@@ -203,11 +228,12 @@ export class RedisWorkQueue implements WorkQueue {
   }
 
   /**
-   * With `maxDepth`, the backlog (waiting + delayed) is counted before and after adding, and an add
-   * that finds the backlog over the limit afterwards removes its own item again. Every item that
-   * stays saw a count that included itself and every other item that stayed, so concurrent adds
-   * never take the backlog past the limit; at the boundary two racing adds may both be refused.
-   * (BullMQ's add is its own Lua script, so a check inside the same script is not possible.)
+   * With `maxDepth`: a backlog (waiting + delayed) already at the limit refuses without adding.
+   * Otherwise the item is added and the backlog counted again; when concurrent adds took it past
+   * the limit, an item stays only if fewer than `maxDepth` backlog items are older than it, and
+   * removes itself otherwise. The oldest adds win, and the newest item that stays saw every other
+   * item that stays, so the backlog never exceeds the limit through adds. (BullMQ's add is its own
+   * Lua script; a check inside it would mean rewriting BullMQ's add.)
    */
   async add(item: QueueItem, opts: AddOptions = {}): Promise<boolean> {
     if (this.closed) throw new AgentError('shutting_down', { detail: `queue ${this.name} is closed` });
@@ -221,6 +247,15 @@ export class RedisWorkQueue implements WorkQueue {
         delay > 0 ? { delay } : {},
       );
       if (maxDepth === undefined || job.id === undefined || (await this.backlog()) <= maxDepth) return true;
+      const { keys } = this.queue;
+      const older = Number(
+        await OLDER_IN_BACKLOG.run(
+          this.opts.connection,
+          [keys.wait ?? '', keys.delayed ?? '', keys.prioritized ?? '', keys.paused ?? ''],
+          [job.id, delay > 0 ? '1' : '0'],
+        ),
+      );
+      if (older < maxDepth) return true;
       // 0 means a worker holds it already (or finished it): it was accepted after all.
       return (await this.queue.remove(job.id)) === 0;
     });
