@@ -47,8 +47,10 @@ const { values } = parseArgs({
 const plan: BenchPlan = benchPlan(values.quick ? 'quick' : 'full');
 if (values.stacks) plan.stacks = values.stacks.split(',') as BenchPlan['stacks'];
 const started = Date.now();
-const log = (line: string): void =>
-  void process.stdout.write(line && !line.startsWith(' ') ? `${line}  (+${((Date.now() - started) / 1000).toFixed(1)} s)\n` : `${line}\n`);
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+/** Progress lines carry the time since the start. */
+const progress = (line: string): void =>
+  log(line.startsWith(' ') ? line : `${line}  (+${((Date.now() - started) / 1000).toFixed(1)} s)`);
 const cleanups: (() => Promise<void>)[] = [];
 
 // Everything is bounded: whatever still runs after this is stopped and the run fails.
@@ -75,7 +77,9 @@ async function measureChain(modelUrl: string): Promise<ChainResult> {
       return { outcome: 'ok' };
     };
     await sequential(10, plan.chain.maxMs, fire); // warm-up
+    chain.stepMs.clear();
     const seq = await sequential(plan.chain.n, plan.chain.maxMs, fire);
+    const stepP50 = Object.fromEntries([...chain.stepMs].map(([kind, ms]) => [kind, summarize(ms).p50]));
     const ms = seq.samples.filter((s) => s.outcome === 'ok').map((s) => s.ms);
     const load = await closedLoop({ concurrency: plan.pipeline.concurrency, durationMs: plan.chain.durationMs, fire });
     return {
@@ -84,6 +88,7 @@ async function measureChain(modelUrl: string): Promise<ChainResult> {
       perS: tally(load).okPerS,
       concurrency: plan.pipeline.concurrency,
       notes,
+      stepP50,
       ...(seq.samples.some((s) => s.outcome !== 'ok') ? { error: JSON.stringify(seq.notes) } : {}),
     };
   } finally {
@@ -110,7 +115,7 @@ async function runStack(label: BenchPlan['stacks'][number], modelUrl: string, mo
   };
   cleanups.push(stop);
   try {
-    log(`[${label}] starting the stack`);
+    progress(`[${label}] starting the stack`);
     stack = await startStack({
       label,
       portOffset: Number(values['port-offset']),
@@ -125,7 +130,7 @@ async function runStack(label: BenchPlan['stacks'][number], modelUrl: string, mo
         zero: { single: {} },
       };
     }
-    return await measureStack({ stack, model, plan, log });
+    return await measureStack({ stack, model, plan, log: progress });
   } finally {
     await stop();
     cleanups.splice(cleanups.indexOf(stop), 1);
@@ -134,7 +139,7 @@ async function runStack(label: BenchPlan['stacks'][number], modelUrl: string, mo
 }
 
 async function main(): Promise<void> {
-  log(`bench: ${plan.mode} run, stacks ${plan.stacks.join(', ')}`);
+  progress(`bench: ${plan.mode} run, stacks ${plan.stacks.join(', ')}`);
   const model = await startModelServer(MODEL_PROFILES.zero);
   cleanups.push(() => model.stop());
   const results: BenchResults = {
@@ -149,16 +154,16 @@ async function main(): Promise<void> {
     baselines: { errors: [] },
   };
   const sizes = { sequentialN: plan.baseline.n, sequentialMaxMs: plan.baseline.maxMs, durationMs: plan.baseline.durationMs };
-  log('[baselines] bare Fastify route');
+  progress('[baselines] bare Fastify route');
   const body = { kind: 'plan.create', input: { question: 'What does the job queue do?', context: samplePassages() } };
   results.baselines.fastify = await measureFastify({ ...sizes, concurrency: plan.agent.concurrency }, body).catch(
     (err: unknown) => void results.baselines.errors.push(`fastify: ${String(err)}`),
   ) ?? undefined;
-  log('[baselines] bare BullMQ add → process');
+  progress('[baselines] bare BullMQ add → process');
   results.baselines.bullmq = await measureBullmq({ ...sizes, concurrency: plan.agent.concurrency }, values.redis).catch(
     (err: unknown) => void results.baselines.errors.push(`bullmq: ${String(err)}`),
   ) ?? undefined;
-  log('[baselines] in-process chain of the four capabilities');
+  progress('[baselines] in-process chain of the four capabilities');
   results.baselines.chain = await measureChain(model.url).catch((err: unknown) => ({ missing: [], error: String(err) }));
 
   for (const label of plan.stacks) results.stacks.push(await runStack(label, model.url, model));

@@ -140,6 +140,8 @@ export function renderAnswer(result: RagAnswer, streamed: string): string {
 
 function stepLine(ev: JobEvent): string | undefined {
   const d = ev.data;
+  // Steps relayed from inside a child job repeat the orchestrator's own; show each step once.
+  if (d.child !== undefined) return undefined;
   const step = typeof d.step === 'string' ? d.step : undefined;
   const extra = [
     typeof d.agent === 'string' ? d.agent : undefined,
@@ -237,7 +239,7 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
         /^generate(#\d+)?$/.test(ev.data.step);
       if (isGeneration && ++generations > 1) {
         io.stderr.write("↻ regenerating with the verifier's feedback\n");
-        if (!opts.json && streamed) io.stdout.write('\n\n');
+        if (!opts.json && streamed) io.stdout.write(streamed.endsWith('\n') ? '\n' : '\n\n');
         streamed = '';
       }
       if (ev.type === 'token' && typeof ev.data.text === 'string') {
@@ -246,7 +248,14 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
         continue;
       }
       const line = stepLine(ev);
-      if (line) io.stderr.write(`${line}\n`);
+      if (line) {
+        // Finish the streamed text's line before progress continues below it.
+        if (!opts.json && streamed && !streamed.endsWith('\n')) {
+          io.stdout.write('\n');
+          streamed += '\n';
+        }
+        io.stderr.write(`${line}\n`);
+      }
     }
     record = await client.get(jobId, ctx);
   } catch (err) {
@@ -258,7 +267,7 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
     io.stderr.write(`\nlost the job ${jobId}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
-  if (streamed && !opts.json) io.stdout.write('\n');
+  if (streamed && !opts.json && !streamed.endsWith('\n')) io.stdout.write('\n');
 
   if (opts.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
   if (record.status !== 'succeeded') {

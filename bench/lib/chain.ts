@@ -26,6 +26,8 @@ export interface Chain {
   missing: string[];
   /** Answers one question through retrieve → plan → generate → verify (→ generate → verify once more on a failed verdict). */
   answer(question: string): Promise<{ verdict: string }>;
+  /** Milliseconds of each call, by kind, since the last reset. */
+  stepMs: Map<string, number[]>;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export async function loadChain(env: Record<string, string>): Promise<Chain> {
   const built: AgentFactoryResult[] = [];
   const calls = new Map<string, Call>();
   const missing: string[] = [];
+  const stepMs = new Map<string, number[]>();
   for (const capability of CHAIN) {
     const pkg = discoverAgents().find((a) => a.capability === capability);
     if (!pkg?.factory) {
@@ -82,8 +85,13 @@ export async function loadChain(env: Record<string, string>): Promise<Chain> {
     calls.set(capability, async (kind, input) => {
       const k = b.definition.kinds[kind];
       if (!k) throw new Error(`${pkg.agent} has no kind ${kind}`);
+      const t0 = performance.now();
       // Parsing applies the schema's defaults, which the handlers rely on.
-      return (await k.handler(k.input.parse(input), directContext(kind))) as Record<string, unknown>;
+      const out = (await k.handler(k.input.parse(input), directContext(kind))) as Record<string, unknown>;
+      const times = stepMs.get(kind) ?? [];
+      times.push(performance.now() - t0);
+      stepMs.set(kind, times);
+      return out;
     });
   }
   const call = (capability: string): Call => {
@@ -94,8 +102,10 @@ export async function loadChain(env: Record<string, string>): Promise<Chain> {
   if (missing.length === 0) {
     await call('retrieve')('retrieve.ingest', { documents: benchDocuments() });
   }
+  stepMs.clear();
   return {
     missing,
+    stepMs,
     async answer(question) {
       const { passages } = (await call('retrieve')('retrieve.search', { query: question, top_k: 5 })) as {
         passages: { chunk_id: string; source: string; text: string; score?: number }[];

@@ -29,25 +29,34 @@ export type ModelProfileName = keyof typeof MODEL_PROFILES;
 /** Length of a generated answer, in the fake server's tokens. */
 export const ANSWER_TOKENS = 60;
 
-// A bracketed id (no spaces, not a markdown link) and the text after it, up to the next id or blank line.
-const PASSAGE_RE = /\[([^[\]\s]{2,200})\](?!\()([^[]*?)(?=\n\s*\n|\n?\[[^[\]\s]{2,200}\]|$)/g;
+// The generator's layout: `Passage N (id: CHUNK; source: …)` on a line, the passage's text below it.
+const LISTED_RE = /\(id:\s*([^\s;)]+)[^\n]*\n([\s\S]*?)(?=\n\n[^\n]*\(id:|\n\nQuestion:|$)/g;
+// Any other layout: a bracketed id (no spaces, not a markdown link) followed by its text.
+const BRACKETED_RE = /\[([^[\]\s]{2,200})\](?!\()([^[]*?)(?=\n\s*\n|\n?\[[^[\]\s]{2,200}\]|$)/g;
 
-/** Passages the prompt lists as `[chunk_id] text`, in order, ids distinct. */
+function words(text: string): string[] {
+  return text.match(/[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu) ?? [];
+}
+
+/** Passages a prompt lists (as `(id: …)` headers, else as `[id] text`), in order, ids distinct. */
 export function passagesInPrompt(text: string): { id: string; words: string[] }[] {
   const out = new Map<string, string[]>();
-  for (const m of text.matchAll(PASSAGE_RE)) {
-    const id = m[1] ?? '';
-    const words = (m[2] ?? '').match(/[\p{L}\p{N}][\p{L}\p{N}'_-]*/gu) ?? [];
-    if (!out.has(id) || (out.get(id)?.length ?? 0) < words.length) out.set(id, words);
+  for (const re of [LISTED_RE, BRACKETED_RE]) {
+    for (const m of text.matchAll(re)) {
+      const id = m[1] ?? '';
+      const w = words(m[2] ?? '');
+      if (!out.has(id) || (out.get(id)?.length ?? 0) < w.length) out.set(id, w);
+    }
+    if (out.size > 0) break;
   }
-  return [...out.entries()].map(([id, words]) => ({ id, words }));
+  return [...out.entries()].map(([id, w]) => ({ id, words: w }));
 }
 
 /** An answer of about `tokens` tokens whose sentences copy passage words and cite the passages. */
 export function groundedAnswer(prompt: string, tokens = ANSWER_TOKENS): string {
-  // Passages with real text first: a bare id in the instructions ("cite like [id]") is no source.
-  const passages = passagesInPrompt(prompt).sort((a, b) => Number(b.words.length >= 5) - Number(a.words.length >= 5));
-  const usable = passages.filter((p) => p.words.length >= 5).slice(0, 2);
+  const usable = passagesInPrompt(prompt)
+    .filter((p) => p.words.length >= 5)
+    .slice(0, 2);
   if (usable.length === 0) return 'None of the given sources covers this question.';
   const sentences: string[] = [];
   const perSentence = Math.floor(tokens / usable.length);
@@ -80,6 +89,7 @@ export function respond(req: FakeOllamaPrompt): string {
   if (typeof req.format === 'object' && req.format !== null) {
     return JSON.stringify(agreeableJson(req.format as Record<string, unknown>));
   }
-  const text = [req.system ?? '', req.prompt ?? '', ...(req.messages ?? []).map((m) => String(m.content))].join('\n\n');
-  return groundedAnswer(text);
+  // The passages are in the user's turn (the system prompt's citation example is no source).
+  const user = (req.messages ?? []).filter((m) => m.role === 'user').map((m) => String(m.content));
+  return groundedAnswer([req.prompt ?? '', ...user].join('\n\n'));
 }

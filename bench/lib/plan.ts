@@ -29,13 +29,13 @@ export function benchPlan(mode: 'full' | 'quick'): BenchPlan {
       mode,
       stacks: ['embedded'],
       single: { n: 100, maxMs: 1500 },
-      rag: { n: 30, maxMs: 3000 },
-      slo: { singleN: 2, ragN: 2, maxMs: 9000 },
-      agent: { concurrency: 16, capacityMs: 1500, steadyMs: 2000, overloadMs: 1000 },
-      pipeline: { concurrency: 8, capacityMs: 1500, steadyMs: 2000, overloadMs: 1000 },
+      rag: { n: 30, maxMs: 2000 },
+      slo: { singleN: 1, ragN: 1, maxMs: 12_000 },
+      agent: { concurrency: 16, capacityMs: 1500, steadyMs: 1500, overloadMs: 1000 },
+      pipeline: { concurrency: 8, capacityMs: 1500, steadyMs: 1500, overloadMs: 1000 },
       overloadDeadlineMs: 3000,
       baseline: { n: 100, maxMs: 1000, durationMs: 1000 },
-      chain: { n: 30, maxMs: 2000, durationMs: 1000 },
+      chain: { n: 20, maxMs: 1500, durationMs: 1000 },
     };
   }
   return {

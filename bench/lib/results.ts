@@ -61,6 +61,8 @@ export interface ChainResult {
   perS?: number;
   concurrency?: number;
   notes?: Record<string, number>;
+  /** p50 of each capability call in the sequential run, by kind (one question may call generate and verify twice). */
+  stepP50?: Record<string, number>;
   error?: string;
 }
 

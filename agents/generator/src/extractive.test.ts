@@ -62,3 +62,16 @@ describe('extractiveAnswer', () => {
     expect(citeSentence('No punctuation', 'a')).toBe('No punctuation [a].');
   });
 });
+
+describe('isProse', () => {
+  it('keeps sentences and drops table rows, headings, code and cut-off tails', async () => {
+    const { isProse } = await import('./extractive.js');
+    expect(isProse('When the queue is full the agent answers 503.', true)).toBe(true);
+    expect(isProse('| `AGENT_NAME` | the agent name | used in metrics |', false)).toBe(false);
+    expect(isProse('## Queues and limits here', false)).toBe(false);
+    expect(isProse('```sh npm start now', false)).toBe(false);
+    expect(isProse('it sheds load it cannot serve in', true)).toBe(false);
+    expect(isProse('it sheds load it cannot serve in', false)).toBe(true);
+    expect(isProse('Too short.', false)).toBe(false);
+  });
+});

@@ -35,10 +35,23 @@ export function citeSentence(sentence: string, chunkId: string): string {
     : `${sentence} [${chunkId}].`;
 }
 
+/**
+ * Whether a sentence reads as prose worth quoting: not a table row, heading or code line, and not
+ * the cut-off tail of a chunk (a passage's last sentence must end like one).
+ */
+export function isProse(sentence: string, last: boolean): boolean {
+  const t = sentence.trim();
+  if (/^(\||#{1,6}\s|```|~~~|<)/.test(t) || (t.match(/\|/g)?.length ?? 0) >= 2) return false;
+  if (t.split(/\s+/).length < 4) return false;
+  return !last || /[.!?\u2026]["'\u201d\u2019)`*]*$/.test(t);
+}
+
 function candidates(passages: readonly Passage[], question: Set<string>): Candidate[] {
   const all: Omit<Candidate, 'score'>[] = [];
   passages.forEach((passage, passageIndex) => {
-    splitSentences(passage.text).forEach((raw, sentenceIndex) => {
+    const sentences = splitSentences(passage.text);
+    sentences.forEach((raw, sentenceIndex) => {
+      if (!isProse(raw, sentenceIndex === sentences.length - 1)) return;
       const text = truncateAtWord(raw, MAX_QUOTE_CHARS);
       all.push({ passage, passageIndex, sentenceIndex, text, terms: termSet(text) });
     });
