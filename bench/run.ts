@@ -23,7 +23,7 @@ import { machineInfo } from './lib/machine.js';
 import { ANSWER_TOKENS, MODEL_PROFILES } from './lib/model-profile.js';
 import { startModelServer } from './lib/model-server-process.js';
 import { benchPlan, type BenchPlan } from './lib/plan.js';
-import { baselineTable, problemLines, renderText, sloTable } from './lib/report.js';
+import { baselineTable, breakdownTable, problemLines, renderText, sloTable } from './lib/report.js';
 import { updateReadme } from './lib/readme.js';
 import type { BenchResults, ChainResult, StackResult } from './lib/results.js';
 import { measureStack } from './lib/scenarios.js';
@@ -185,6 +185,8 @@ async function main(): Promise<void> {
   log(renderText(sloTable(results)));
   log('');
   log(renderText(baselineTable(results)));
+  log('');
+  log(renderText(breakdownTable(results)));
   log('');
   log(`results: bench/results/${name}.json, chart: bench/results/${name}.${png ? 'png' : 'svg'} (${results.durationS} s)`);
   if (plan.mode === 'full' && !values['no-readme']) {

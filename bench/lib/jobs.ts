@@ -14,6 +14,8 @@ export interface JobCall {
   path?: string;
   /** Tags a successful result (e.g. the verifier's verdict) for the run's notes. */
   tag?: (result: unknown) => string | undefined;
+  /** Named durations a successful result reports. */
+  parts?: (result: unknown) => Record<string, number> | undefined;
 }
 
 interface RecordLike {
@@ -21,7 +23,7 @@ interface RecordLike {
   created_at?: string;
   started_at?: string;
   result?: unknown;
-  error?: { code?: string };
+  error?: { code?: string; detail?: string };
   code?: string;
 }
 
@@ -35,7 +37,7 @@ export function classifyJobResponse(
   status: number,
   retryAfter: string | string[] | undefined,
   body: string,
-  tag?: (result: unknown) => string | undefined,
+  read: Pick<JobCall, 'tag' | 'parts'> = {},
 ): Attempt {
   if ((status === 503 || status === 429) && retryAfter !== undefined) {
     return { outcome: 'shed', note: `shed ${status}` };
@@ -52,11 +54,14 @@ export function classifyJobResponse(
     rec.created_at && rec.started_at ? Date.parse(rec.started_at) - Date.parse(rec.created_at) : undefined;
   const base = queueMs === undefined ? {} : { queueMs };
   if (rec.status === 'succeeded') {
-    const note = tag?.(rec.result);
-    return { outcome: 'ok', ...base, ...(note ? { note } : {}) };
+    const note = read.tag?.(rec.result);
+    const parts = read.parts?.(rec.result);
+    return { outcome: 'ok', ...base, ...(note ? { note } : {}), ...(parts ? { parts } : {}) };
   }
   if (rec.status === 'expired') return { outcome: 'expired', ...base, note: 'expired (deadline)' };
-  return { outcome: 'failed', ...base, note: `job ${rec.status ?? '?'} ${rec.error?.code ?? ''}`.trim() };
+  // The detail says which step failed and why; ids and numbers are masked so notes stay countable.
+  const detail = (rec.error?.detail ?? '').replace(/[0-9a-f]{8}-[0-9a-f-]{27,}|\d+(\.\d+)?/gi, '#').slice(0, 140);
+  return { outcome: 'failed', ...base, note: `job ${rec.status ?? '?'} ${rec.error?.code ?? ''} ${detail}`.trim() };
 }
 
 /** A {@link Fire} that submits `call` and waits for its end. */
@@ -72,6 +77,6 @@ export function jobFire(client: LoopbackClient, call: JobCall): Fire {
       headers,
       timeoutMs: (call.waitS + 15) * 1000,
     });
-    return classifyJobResponse(res.status, res.headers['retry-after'], res.body, call.tag);
+    return classifyJobResponse(res.status, res.headers['retry-after'], res.body, call);
   };
 }

@@ -16,6 +16,8 @@ export interface Attempt {
   queueMs?: number;
   /** Why it was not ok (or a tag worth counting when it was, e.g. the verifier's verdict). */
   note?: string;
+  /** Named durations the response reports (e.g. the orchestrator's per-step ms). */
+  parts?: Record<string, number>;
 }
 
 /** One request as the driver saw it. */
@@ -26,6 +28,7 @@ export interface LoadSample {
   ms: number;
   outcome: Outcome;
   queueMs?: number;
+  parts?: Record<string, number>;
 }
 
 /** A finished run. */
@@ -52,6 +55,7 @@ async function timed(fire: Fire, startedAt: number, t0: number, run: LoadRun): P
   }
   const sample: LoadSample = { at: startedAt - t0, ms: performance.now() - startedAt, outcome: attempt.outcome };
   if (attempt.queueMs !== undefined) sample.queueMs = attempt.queueMs;
+  if (attempt.parts) sample.parts = attempt.parts;
   run.samples.push(sample);
   if (attempt.note) run.notes[attempt.note] = (run.notes[attempt.note] ?? 0) + 1;
 }

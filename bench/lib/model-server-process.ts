@@ -46,20 +46,26 @@ export async function startModelServer(profile: ModelProfile, model = 'tinyllama
     async setProfile(p) {
       stdin.write(`${JSON.stringify(p)}\n`);
       await nextLine(lines, 5000);
-      const t0 = performance.now();
-      // A streamed answer of ~60 tokens: the fake waits between tokens only when streaming.
+      // A streamed answer of ~60 tokens (the fake waits between tokens only when streaming); the
+      // fastest of three, so a cold first request or a busy machine does not fail the check.
       const prompt = `[calibration#1] ${Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ')}`;
-      const res = await fetch(`${first.url}/api/generate`, {
-        method: 'POST',
-        body: JSON.stringify({ model, prompt, stream: true }),
-      });
-      const ndjson = (await res.text()).trim().split('\n');
-      const body = JSON.parse(ndjson[ndjson.length - 1] ?? '{}') as { eval_count?: number };
-      const ms = performance.now() - t0;
-      const expected = p.ttftMs + Math.max(0, (body.eval_count ?? 0) - 1) * p.tokenDelayMs;
+      let fastest = Infinity;
+      let expected = 0;
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${first.url}/api/generate`, {
+          method: 'POST',
+          body: JSON.stringify({ model, prompt, stream: true }),
+        });
+        const ndjson = (await res.text()).trim().split('\n');
+        fastest = Math.min(fastest, performance.now() - t0);
+        const tokens = (JSON.parse(ndjson[ndjson.length - 1] ?? '{}') as { eval_count?: number }).eval_count ?? 0;
+        expected = p.ttftMs + Math.max(0, tokens - 1) * p.tokenDelayMs;
+        if (expected > 0) break;
+      }
       // Too fast: the latencies were ignored; too slow at zero: waits are not skipped (1 ms timers).
-      if (ms < expected * 0.9 || (expected === 0 && ms > 5 + (body.eval_count ?? 0) * 0.5)) {
-        throw new Error(`model server does not honour its latencies: ${ms.toFixed(1)} ms, ${expected} ms expected`);
+      if (fastest < expected * 0.9 || (expected === 0 && fastest > 20)) {
+        throw new Error(`model server does not honour its latencies: ${fastest.toFixed(1)} ms, ${expected} ms expected`);
       }
     },
     async stop() {

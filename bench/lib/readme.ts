@@ -1,6 +1,6 @@
 /** Writes a run's results into bench/README.md, between markers, leaving the rest as it is. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { baselineTable, problemLines, renderMarkdown, sloTable } from './report.js';
+import { baselineTable, breakdownTable, problemLines, renderMarkdown, sloTable } from './report.js';
 import type { BenchResults } from './results.js';
 
 const START = '<!-- bench:results:start -->';
@@ -29,6 +29,10 @@ export function resultsSection(r: BenchResults, chartPath: string): string {
     `**${baselineTable(r).title}**`,
     '',
     renderMarkdown(baselineTable(r)),
+    '',
+    `**${breakdownTable(r).title}**`,
+    '',
+    renderMarkdown(breakdownTable(r)),
     ...(notes.length ? ['', 'Notes from the run:', '', ...notes.map((n) => `- ${n.replace(/\n/g, ' ')}`)] : []),
     END,
   ].join('\n');

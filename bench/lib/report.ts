@@ -151,6 +151,45 @@ export function baselineTable(r: BenchResults): Table {
   return { title: 'Ceilings (same run, same machine)', header: ['baseline', 'measured', 'platform relative to it'], rows };
 }
 
+const STEP_KINDS: Record<string, string> = {
+  retrieve: 'retrieve.search',
+  plan: 'plan.create',
+  generate: 'generate.answer',
+  verify: 'verify.answer',
+};
+
+/**
+ * Where one answer's time goes with the zero-latency model (p50s): the mesh hop, the orchestrator
+ * outside its steps, and each step as the orchestrator timed it next to the bare capability call.
+ */
+export function breakdownTable(r: BenchResults): Table {
+  const live = r.stacks.filter((s) => !s.skipped && s.zero.rag);
+  const chainSteps = r.baselines.chain?.stepP50 ?? {};
+  const rows: string[][] = [];
+  const row = (what: string, f: (s: StackResult) => string): void => void rows.push([what, ...live.map(f)]);
+  row('answer, client → mesh → … → client', (s) => fmtMs(s.zero.rag?.latency.p50));
+  row('mesh hop (via mesh − straight to orchestrator)', (s) =>
+    s.zero.ragDirect ? fmtMs((s.zero.rag?.latency.p50 ?? NaN) - s.zero.ragDirect.latency.p50) : 'n/a',
+  );
+  row('orchestrator outside its steps (intake, queue, record, wait)', (s) => {
+    const direct = s.zero.ragDirect ?? s.zero.rag;
+    const steps = Object.values(direct?.partsP50 ?? {}).reduce((a, b) => a + b, 0);
+    return direct?.partsP50 ? fmtMs(direct.latency.p50 - steps) : 'n/a';
+  });
+  for (const [step, kind] of Object.entries(STEP_KINDS)) {
+    row(`step ${step}: as the orchestrator timed it (bare capability call)`, (s) => {
+      const ms = (s.zero.ragDirect ?? s.zero.rag)?.partsP50?.[step];
+      const bare = chainSteps[kind];
+      return ms === undefined ? 'n/a' : `${fmtMs(ms)} (${fmtMs(bare)})`;
+    });
+  }
+  return {
+    title: 'Where an answer\u2019s time goes (zero-latency model, p50; step times in whole ms as the orchestrator records them)',
+    header: ['part', ...live.map((s) => s.label)],
+    rows,
+  };
+}
+
 /** Aligned plain text. */
 export function renderText(t: Table): string {
   const all = [t.header, ...t.rows];

@@ -29,6 +29,8 @@ export interface LoadPhase {
   queue?: { records?: Latency; histogram?: Latency };
   /** Counts of notable answers (verdicts, error codes, reasons of failure). */
   notes: Record<string, number>;
+  /** p50 of each named duration the responses reported (the orchestrator's steps). */
+  partsP50?: Record<string, number>;
 }
 
 /** Everything measured on one stack. */
@@ -44,6 +46,8 @@ export interface StackResult {
     decision?: Latency;
     single: Record<string, { latency: Latency; notes: Record<string, number> }>;
     rag?: LoadPhase;
+    /** The same questions sent straight to the orchestrator: the mesh hop is the difference. */
+    ragDirect?: LoadPhase;
     agent?: { name: string; capacity: LoadPhase; at50: LoadPhase; at90: LoadPhase; overload: LoadPhase };
     pipeline?: { capacity: LoadPhase; sustained: LoadPhase; overload: LoadPhase; decisionUnderLoad?: Latency };
   };

@@ -67,7 +67,19 @@ async function aroundHistogram<T>(
 }
 
 function phase(run: LoadRun, extra: Partial<LoadPhase> = {}): LoadPhase {
-  return { tally: tally(run), latency: clientLatency(run), notes: run.notes, ...extra };
+  const parts = new Map<string, number[]>();
+  for (const s of run.samples) {
+    if (s.outcome !== 'ok') continue;
+    for (const [k, v] of Object.entries(s.parts ?? {})) parts.set(k, [...(parts.get(k) ?? []), v]);
+  }
+  const partsP50 = Object.fromEntries([...parts].map(([k, v]) => [k, summarize(v).p50]));
+  return {
+    tally: tally(run),
+    latency: clientLatency(run),
+    notes: run.notes,
+    ...(parts.size ? { partsP50 } : {}),
+    ...extra,
+  };
 }
 
 /** Waits until every agent's queue is empty (after an overload), then a little longer. */
@@ -141,6 +153,14 @@ function ragCall(deadlineMs?: number): JobCall {
     tag: (r) => {
       const res = r as { verdict?: { verdict?: string }; mode?: string; regenerations?: number };
       return `verdict ${res.verdict?.verdict ?? '?'}, ${res.mode ?? '?'}, regenerations ${res.regenerations ?? '?'}`;
+    },
+    // The orchestrator's own timing of each step (submit → terminal record), summed over passes.
+    parts: (r) => {
+      const out: Record<string, number> = {};
+      for (const s of (r as { steps?: { step?: string; ms?: number }[] }).steps ?? []) {
+        if (s.step && typeof s.ms === 'number') out[s.step] = (out[s.step] ?? 0) + s.ms;
+      }
+      return out;
     },
   };
 }
@@ -245,6 +265,13 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
     result.zero.rag = phase(run, { latency: clientLatency(run, true) });
     if (decision) result.zero.decision = decision;
     ctx.log(`  p50 ${result.zero.rag.latency.p50.toFixed(2)} ms over ${run.samples.length}`);
+    if (orchestrator && result.ragEntry === 'mesh') {
+      const direct = new LoopbackClient(orchestrator);
+      const directRun = await sequential(Math.ceil(plan.rag.n / 2), plan.rag.maxMs / 2, jobFire(direct, ragCall()));
+      direct.close();
+      result.zero.ragDirect = phase(directRun);
+      ctx.log(`  straight to the orchestrator: p50 ${result.zero.ragDirect.latency.p50.toFixed(2)} ms`);
+    }
   }
 
   const agentName = 'planner';

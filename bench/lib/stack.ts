@@ -93,12 +93,14 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
       `http://${HOST}:${a.port + opts.portOffset}`,
     ]),
   );
-  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  // One folder per process, so each profile is named by the part it measured.
+  const nodeArgs = (name: string): string[] =>
+    opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.cpuProfDir, name)}`] : [];
   const procs = new Map<string, StackProc>();
   const launch = (name: string, dir: string, main: string, port: number, env: Record<string, string>): void => {
     const logFile = join(logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', main], {
+    const child = spawn(process.execPath, [...nodeArgs(name), '--import', 'tsx', main], {
       cwd: join(ROOT, dir),
       env: { ...process.env, ...urlEnv, ...opts.env, ...env },
       stdio: ['ignore', fd, fd],
