@@ -19,7 +19,9 @@ describe('job backend from config', () => {
 
   it('refuses to start with dependency_unavailable when the configured Redis does not answer', async () => {
     await expect(
-      createJobBackendFromConfig(config({ REDIS_URL: 'redis://127.0.0.1:1' }), { redis: { connectTimeoutMs: 300 } }),
+      createJobBackendFromConfig(config({ REDIS_URL: 'redis://127.0.0.1:1' }), {
+        redis: { connectTimeoutMs: 300 },
+      }),
     ).rejects.toMatchObject({ code: 'dependency_unavailable' });
   });
 

@@ -43,7 +43,11 @@ export const ERROR_CODES = {
   headers_too_large: { status: 431, title: 'Request headers too large', retryable: false },
   internal: { status: 500, title: 'Internal error', retryable: true },
   job_failed: { status: 500, title: 'Job failed', retryable: true },
-  output_invalid: { status: 500, title: 'Capability produced output that violates its schema', retryable: false },
+  output_invalid: {
+    status: 500,
+    title: 'Capability produced output that violates its schema',
+    retryable: false,
+  },
   dependency_failed: { status: 502, title: 'A dependency answered with an error', retryable: true },
   queue_full: { status: 503, title: 'Queue is full; retry later', retryable: true },
   shutting_down: { status: 503, title: 'Service is shutting down', retryable: true },

@@ -11,7 +11,9 @@ export const TenantId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'tenant id must be 1-64 chars of [A-Za-z0-9._-]');
 
 /** A job kind name such as `plan.create`. */
-export const JobKindName = z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'kind must match ^[a-z][a-z0-9_.-]{0,63}$');
+export const JobKindName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'kind must match ^[a-z][a-z0-9_.-]{0,63}$');
 
 /** Lifecycle states of a job. Terminal: succeeded, failed, cancelled, expired. */
 export const JobStatus = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled', 'expired']);
@@ -35,7 +37,9 @@ export const JobRequest = z
   .object({
     schema: schemaTag.optional(),
     kind: JobKindName,
-    input: z.record(z.string(), z.unknown()).describe('Kind-specific input, validated against the kind schema'),
+    input: z
+      .record(z.string(), z.unknown())
+      .describe('Kind-specific input, validated against the kind schema'),
     deadline_ms: z
       .number()
       .int()
@@ -43,7 +47,10 @@ export const JobRequest = z
       .max(24 * 3600 * 1000)
       .optional()
       .describe('Time budget from acceptance, in milliseconds'),
-    deadline_at: z.iso.datetime().optional().describe('Absolute deadline (RFC 3339); the earlier of the two wins'),
+    deadline_at: z.iso
+      .datetime()
+      .optional()
+      .describe('Absolute deadline (RFC 3339); the earlier of the two wins'),
     max_attempts: z.number().int().min(1).max(20).optional(),
     parent_job_id: z.string().max(128).optional(),
     metadata: z.record(z.string().max(64), z.string().max(256)).optional(),

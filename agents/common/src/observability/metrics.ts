@@ -61,14 +61,15 @@ export class AgentMetrics implements TokenCounter {
       buckets: LATENCY_BUCKETS_MS,
       registers,
     });
-    const self = this;
+    const readDepth = (): Promise<number> | undefined => this.depthSource?.();
     this.queueDepth = new Gauge({
       name: `${ns}_queue_depth`,
       help: 'Jobs waiting in the agent queue (including delayed retries).',
       labelNames: ['agent'],
       registers,
       async collect() {
-        if (self.depthSource) this.set({ agent: opts.agent }, await self.depthSource());
+        const depth = readDepth();
+        if (depth) this.set({ agent: opts.agent }, await depth);
       },
     });
     this.tokens = new Counter({

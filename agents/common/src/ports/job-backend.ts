@@ -25,7 +25,10 @@ export interface JobBackend {
  * (a redriven job loses its old error and finish time).
  */
 export type JobPatch = Partial<
-  Pick<JobRecord, 'status' | 'result' | 'error' | 'attempts' | 'max_attempts' | 'deadline_at' | 'started_at' | 'finished_at'>
+  Pick<
+    JobRecord,
+    'status' | 'result' | 'error' | 'attempts' | 'max_attempts' | 'deadline_at' | 'started_at' | 'finished_at'
+  >
 >;
 
 /** Filter for {@link JobStore.list}. */

@@ -92,14 +92,12 @@ export function registerJobRoutes(
     const rec = await engine.redrive(req.tenantId, jobIdParam(req));
     const location = `/v1/jobs/${rec.job_id}`;
     void reply.header('location', location);
-    return reply
-      .code(202)
-      .send({
-        schema: SCHEMA_VERSION,
-        job_id: rec.job_id,
-        status: rec.status,
-        location,
-        events: `${location}/events`,
-      });
+    return reply.code(202).send({
+      schema: SCHEMA_VERSION,
+      job_id: rec.job_id,
+      status: rec.status,
+      location,
+      events: `${location}/events`,
+    });
   });
 }

@@ -1,6 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDocumentRepository, type DocumentRecord, type DocumentRepository } from './postgres-document-repository.js';
+import {
+  createPostgresDocumentRepository,
+  type DocumentRecord,
+  type DocumentRepository,
+} from './postgres-document-repository.js';
 
 let db: PGlite;
 let repo: DocumentRepository;
@@ -32,16 +36,27 @@ describe('postgres document repository', () => {
     expect(await repo.upsertDocument(first)).toEqual({ created: true, previousHash: undefined });
     expect(await repo.getDocument('t1', 'upsert.md')).toEqual(first);
 
-    const second = doc({ documentId: 'upsert.md', contentHash: 'sha256:bbb', chunks: 5, ingestedAt: '2024-05-07T00:00:00.000Z' });
+    const second = doc({
+      documentId: 'upsert.md',
+      contentHash: 'sha256:bbb',
+      chunks: 5,
+      ingestedAt: '2024-05-07T00:00:00.000Z',
+    });
     expect(await repo.upsertDocument(second)).toEqual({ created: false, previousHash: 'sha256:aaa' });
     expect(await repo.getDocument('t1', 'upsert.md')).toEqual(second);
   });
 
   it('lists a tenant’s documents, most recently ingested first, up to the limit, and no one else’s', async () => {
     const tenant = 'list-tenant';
-    await repo.upsertDocument(doc({ tenantId: tenant, documentId: 'old', ingestedAt: '2024-01-01T00:00:00.000Z' }));
-    await repo.upsertDocument(doc({ tenantId: tenant, documentId: 'new', ingestedAt: '2024-03-01T00:00:00.000Z' }));
-    await repo.upsertDocument(doc({ tenantId: tenant, documentId: 'mid', ingestedAt: '2024-02-01T00:00:00.000Z' }));
+    await repo.upsertDocument(
+      doc({ tenantId: tenant, documentId: 'old', ingestedAt: '2024-01-01T00:00:00.000Z' }),
+    );
+    await repo.upsertDocument(
+      doc({ tenantId: tenant, documentId: 'new', ingestedAt: '2024-03-01T00:00:00.000Z' }),
+    );
+    await repo.upsertDocument(
+      doc({ tenantId: tenant, documentId: 'mid', ingestedAt: '2024-02-01T00:00:00.000Z' }),
+    );
     await repo.upsertDocument(doc({ tenantId: 'other', documentId: 'new' }));
     expect((await repo.listDocuments(tenant)).map((d) => d.documentId)).toEqual(['new', 'mid', 'old']);
     expect((await repo.listDocuments(tenant, { limit: 2 })).map((d) => d.documentId)).toEqual(['new', 'mid']);

@@ -47,7 +47,11 @@ function record(overrides: Partial<JobRecord> = {}): JobRecord {
 describe('postgres job store', () => {
   it('clears nullable fields for undefined patch keys and ignores them for required ones', async () => {
     const store = await createPostgresJobStore({ db: await database(), schema: 'patching' });
-    const job = record({ status: 'failed', error: { type: 'about:blank', title: 't', status: 500, code: 'internal', trace_id: 'x' }, finished_at: '2024-05-06T07:08:10.000Z' });
+    const job = record({
+      status: 'failed',
+      error: { type: 'about:blank', title: 't', status: 500, code: 'internal', trace_id: 'x' },
+      finished_at: '2024-05-06T07:08:10.000Z',
+    });
     await store.create(job);
     const back = await store.transition(job.job_id, ['failed'], {
       status: 'queued',
@@ -63,7 +67,11 @@ describe('postgres job store', () => {
 
   it('keeps a JSON null result apart from no result, and round-trips metadata and empty containers', async () => {
     const store = await createPostgresJobStore({ db: await database(), schema: 'patching' });
-    const job = record({ metadata: { source: 'test', 'key with space': 'v' }, parent_job_id: 'p1', idempotency_key: 'k' });
+    const job = record({
+      metadata: { source: 'test', 'key with space': 'v' },
+      parent_job_id: 'p1',
+      idempotency_key: 'k',
+    });
     await store.create(job);
     expect(await store.get(job.job_id)).toEqual(job);
     const done = await store.transition(job.job_id, ['queued'], { status: 'succeeded', result: null });
@@ -86,15 +94,18 @@ describe('postgres job store', () => {
     expect(check.name).toBe('postgres');
     expect(await check.check(AbortSignal.timeout(5_000))).toEqual({ ok: true });
     await db.close();
-    await expect(store.get(randomUUID())).rejects.toMatchObject({ code: 'dependency_unavailable', status: 503 });
+    await expect(store.get(randomUUID())).rejects.toMatchObject({
+      code: 'dependency_unavailable',
+      status: 503,
+    });
     await expect(store.create(record())).rejects.toMatchObject({ code: 'dependency_unavailable' });
     expect(await check.check(AbortSignal.timeout(5_000))).toMatchObject({ ok: false });
   });
 
   it('rejects a schema name that is not a plain identifier', async () => {
-    await expect(createPostgresJobStore({ db: await database(), schema: 'x; DROP TABLE jobs' })).rejects.toMatchObject(
-      { code: 'internal' },
-    );
+    await expect(
+      createPostgresJobStore({ db: await database(), schema: 'x; DROP TABLE jobs' }),
+    ).rejects.toMatchObject({ code: 'internal' });
   });
 });
 
@@ -114,7 +125,11 @@ describe('postgres migrations', () => {
     await migrate(db, 'migrations_rollback');
     const broken = [
       ...MIGRATIONS,
-      { version: 99, name: 'broken', statements: ['CREATE TABLE {schema}half (id int)', 'SELECT no_such_function()'] },
+      {
+        version: 99,
+        name: 'broken',
+        statements: ['CREATE TABLE {schema}half (id int)', 'SELECT no_such_function()'],
+      },
     ];
     await expect(migrate(db, 'migrations_rollback', broken)).rejects.toMatchObject({ code: 'internal' });
     const { rows } = await db.query<{ n: number }>(
@@ -122,7 +137,9 @@ describe('postgres migrations', () => {
        WHERE table_schema = 'migrations_rollback' AND table_name = 'half'`,
     );
     expect(rows[0]?.n).toBe(0);
-    const versions = await db.query<{ version: number }>('SELECT version FROM migrations_rollback.sutazai_migrations');
+    const versions = await db.query<{ version: number }>(
+      'SELECT version FROM migrations_rollback.sutazai_migrations',
+    );
     expect(versions.rows.map((r) => r.version)).not.toContain(99);
   });
 

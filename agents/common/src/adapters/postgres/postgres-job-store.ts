@@ -174,7 +174,9 @@ export async function createPostgresJobStore(opts: PostgresJobStoreOptions): Pro
     },
 
     async get(jobId) {
-      const found = await rows('job get', `SELECT ${SELECT_COLUMNS} FROM ${table} WHERE job_id = $1`, [jobId]);
+      const found = await rows('job get', `SELECT ${SELECT_COLUMNS} FROM ${table} WHERE job_id = $1`, [
+        jobId,
+      ]);
       return found[0] === undefined ? undefined : toRecord(found[0]);
     },
 

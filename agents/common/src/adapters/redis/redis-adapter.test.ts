@@ -13,11 +13,19 @@ function replyError(message: string): Error {
 
 describe('redis error mapping', () => {
   it('treats a lost or refused connection as dependency_unavailable (503, retryable)', () => {
-    const mapped = toRedisError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }), 'job get');
-    expect(mapped).toMatchObject({ code: 'dependency_unavailable', status: 503, retryable: true, retryAfterS: 1 });
-    expect(toRedisError(new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'x').code).toBe(
-      'dependency_unavailable',
+    const mapped = toRedisError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' }),
+      'job get',
     );
+    expect(mapped).toMatchObject({
+      code: 'dependency_unavailable',
+      status: 503,
+      retryable: true,
+      retryAfterS: 1,
+    });
+    expect(
+      toRedisError(new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'x').code,
+    ).toBe('dependency_unavailable');
   });
 
   it('treats a server that cannot serve yet as unavailable, and a wrong command as internal', () => {
@@ -27,9 +35,9 @@ describe('redis error mapping', () => {
     expect(toRedisError(replyError('READONLY You can’t write against a read only replica.'), 'x').code).toBe(
       'dependency_unavailable',
     );
-    expect(toRedisError(replyError('WRONGTYPE Operation against a key holding the wrong kind of value'), 'x').code).toBe(
-      'internal',
-    );
+    expect(
+      toRedisError(replyError('WRONGTYPE Operation against a key holding the wrong kind of value'), 'x').code,
+    ).toBe('internal');
   });
 
   it('keeps an AgentError as it is', () => {

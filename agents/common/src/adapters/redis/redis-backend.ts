@@ -90,7 +90,10 @@ class StoreDroppingEvents implements JobStore {
  */
 export async function createRedisBackend(opts: RedisBackendOptions): Promise<JobBackend> {
   if (opts.agent.length === 0) {
-    throw new AgentError('internal', { detail: 'redis backend needs a non-empty agent name', retryable: false });
+    throw new AgentError('internal', {
+      detail: 'redis backend needs a non-empty agent name',
+      retryable: false,
+    });
   }
   const logger = opts.logger ?? noopLogger;
   const keys = new RedisKeys(opts.prefix ?? DEFAULT_REDIS_PREFIX, opts.agent);

@@ -33,7 +33,11 @@ function backoff(times: number): number {
  * Every role reconnects by itself with a capped backoff. Command and subscriber connections are
  * created lazily; call {@link connectAll} to open them.
  */
-export function openRedis(settings: RedisConnectionSettings, role: RedisRole, stopped?: () => boolean): Redis {
+export function openRedis(
+  settings: RedisConnectionSettings,
+  role: RedisRole,
+  stopped?: () => boolean,
+): Redis {
   const base: RedisOptions = {
     ...settings.redisOptions,
     connectionName: `${settings.clientName}:${role}`,
@@ -75,12 +79,18 @@ export async function connectAll(clients: readonly Redis[], timeoutMs: number): 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new AgentError('dependency_unavailable', { detail: `redis did not answer within ${timeoutMs} ms` })),
+      () =>
+        reject(
+          new AgentError('dependency_unavailable', { detail: `redis did not answer within ${timeoutMs} ms` }),
+        ),
       timeoutMs,
     );
   });
   try {
-    await Promise.race([Promise.all(clients.map((c) => (c.status === 'wait' ? c.connect() : Promise.resolve()))), timeout]);
+    await Promise.race([
+      Promise.all(clients.map((c) => (c.status === 'wait' ? c.connect() : Promise.resolve()))),
+      timeout,
+    ]);
   } catch (err) {
     for (const c of clients) c.disconnect();
     throw toRedisError(err, 'connect');

@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import { SCHEMA_VERSION, TERMINAL_EVENT_TYPES, type JobEvent, type JobEventType } from '../../contract/schemas.js';
+import {
+  SCHEMA_VERSION,
+  TERMINAL_EVENT_TYPES,
+  type JobEvent,
+  type JobEventType,
+} from '../../contract/schemas.js';
 import type { EventListener, EventLog, NewJobEvent } from '../../ports/job-backend.js';
 import { guardRedis } from './redis-errors.js';
 import type { RedisKeys } from './redis-keys.js';

@@ -181,7 +181,11 @@ export class RedisJobStore implements JobStore {
     return Object.keys(fields).length === 0 ? undefined : decodeRecord(Object.entries(fields));
   }
 
-  async transition(jobId: string, from: readonly JobStatus[], patch: JobPatch): Promise<JobRecord | undefined> {
+  async transition(
+    jobId: string,
+    from: readonly JobStatus[],
+    patch: JobPatch,
+  ): Promise<JobRecord | undefined> {
     if (from.length === 0) return undefined;
     const sets: string[] = [];
     const dels: string[] = [];
