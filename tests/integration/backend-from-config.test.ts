@@ -22,7 +22,8 @@ const problem = (await probeRedis()) ?? (await probePostgres());
 
 async function readiness(backend: JobBackend): Promise<Record<string, boolean>> {
   const out: Record<string, boolean> = {};
-  for (const check of backend.readiness()) out[check.name] = (await check.check(AbortSignal.timeout(2_000))).ok;
+  for (const check of backend.readiness())
+    out[check.name] = (await check.check(AbortSignal.timeout(2_000))).ok;
   return out;
 }
 
@@ -87,7 +88,7 @@ describeWithServer('job backend from config (servers)', 'Redis and Postgres', pr
       expect(backend.name).toBe('redis+postgres');
       expect(await readiness(backend)).toEqual({ redis: true, postgres: true });
       await roundTrip(backend);
-      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.jobs`);
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.agent_jobs`);
       expect(rows[0]?.n).toBeGreaterThanOrEqual(1);
     } finally {
       await pool.end();

@@ -22,7 +22,13 @@ import type { AgentDefinition } from '../../agents/common/src/service/agent-defi
 import { startTestService, type TestService } from '../../agents/common/src/testing/harness.js';
 import { createTestAgent, type TestAgentProbe } from '../../agents/common/src/testing/test-agent.js';
 import { createEffectAgent, effectKeys } from './helpers/effect-agent.js';
-import { REDIS_URL, deleteKeys, describeWithServer, probeRedis, uniquePrefix } from './helpers/live-servers.js';
+import {
+  REDIS_URL,
+  deleteKeys,
+  describeWithServer,
+  probeRedis,
+  uniquePrefix,
+} from './helpers/live-servers.js';
 
 const WAIT = { timeout: 15_000, interval: 25 } as const;
 /** Short locks so a dead replica's job comes back within a couple of seconds. */
@@ -43,10 +49,18 @@ describeWithServer('replicas sharing one Redis', 'Redis', await probeRedis(), ()
   let tenant = '';
 
   const startReplica = async (definition: AgentDefinition, start = true): Promise<Replica> => {
-    const backend = await createRedisBackend({ agent: definition.name, url: REDIS_URL, prefix, worker: WORKER });
+    const backend = await createRedisBackend({
+      agent: definition.name,
+      url: REDIS_URL,
+      prefix,
+      worker: WORKER,
+    });
     const service = await startTestService(definition, { backend, start });
     await service.app.listen({ port: 0, host: '127.0.0.1' });
-    const replica = { service, url: `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}` };
+    const replica = {
+      service,
+      url: `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`,
+    };
     replicas.push(replica);
     return replica;
   };
@@ -87,7 +101,11 @@ describeWithServer('replicas sharing one Redis', 'Redis', await probeRedis(), ()
   ): Promise<JobEvent[]> => {
     const hangUp = new AbortController();
     const res = await fetch(`${replica.url}/v1/jobs/${jobId}/events`, {
-      headers: { ...headers(), accept: 'text/event-stream', ...(afterId > 0 ? { 'last-event-id': String(afterId) } : {}) },
+      headers: {
+        ...headers(),
+        accept: 'text/event-stream',
+        ...(afterId > 0 ? { 'last-event-id': String(afterId) } : {}),
+      },
       signal: AbortSignal.any([hangUp.signal, AbortSignal.timeout(WAIT.timeout)]),
     });
     expect(res.status).toBe(200);
@@ -186,10 +204,19 @@ describeWithServer('replicas sharing one Redis', 'Redis', await probeRedis(), ()
     closers.push(effects.close);
     // Replica B takes intake but no work yet, so the job goes to the replica that will die.
     const b = await startReplica(effects.definition, false);
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./helpers/replica-process.ts', import.meta.url))], {
-      env: { ...process.env, REPLICA_REDIS_URL: REDIS_URL, REPLICA_PREFIX: prefix, REPLICA_LOCK_MS: '1500' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./helpers/replica-process.ts', import.meta.url))],
+      {
+        env: {
+          ...process.env,
+          REPLICA_REDIS_URL: REDIS_URL,
+          REPLICA_PREFIX: prefix,
+          REPLICA_LOCK_MS: '1500',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     const output: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -213,10 +240,32 @@ describeWithServer('replicas sharing one Redis', 'Redis', await probeRedis(), ()
     b.service.engine.start();
 
     const done = await terminal(b, jobId);
-    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, result: { executions: 2, applied_here: false } });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      result: { executions: 2, applied_here: false },
+    });
     expect(await admin.get(keys.executions)).toBe('2');
     expect(await admin.get(keys.applied)).toBe('1');
     expect(await admin.get(keys.effect)).toBe('attempt 1');
+  });
+
+  it('cancels, through one replica, a job running on the other', async () => {
+    const probe: TestAgentProbe = { executions: new Map(), started: [] };
+    const { definition } = createTestAgent(probe);
+    const intake = await startReplica(definition, false);
+    const worker = await startReplica(definition);
+    const res = await submit(intake, { kind: 'sleep', input: { ms: 60_000 } });
+    const { job_id: jobId } = (await res.json()) as { job_id: string };
+    await vi.waitFor(async () => expect((await getJob(intake, jobId)).status).toBe('running'), WAIT);
+    const cancel = await fetch(`${intake.url}/v1/jobs/${jobId}/cancel`, {
+      method: 'POST',
+      headers: headers(),
+    });
+    expect(cancel.status).toBe(200);
+    const done = await terminal(worker, jobId);
+    expect(done).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    expect(probe.executions.get(jobId)).toBe(1);
   });
 
   it('dead-letters a poison job after exactly max_attempts tries, and a redrive runs it once more', async () => {

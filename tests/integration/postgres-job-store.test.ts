@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { composeBackend } from '../../agents/common/src/adapters/backend-from-config.js';
 import { createMemoryBackend } from '../../agents/common/src/adapters/memory/memory-backend.js';
 import { createPostgresDocumentRepository } from '../../agents/common/src/adapters/postgres/postgres-document-repository.js';
@@ -62,7 +62,9 @@ describeWithServer('postgres job store', 'Postgres', pgProblem, () => {
   it('migrates once when eight replicas start together', async () => {
     const raceSchema = `${schema}_race`;
     try {
-      const results = await Promise.all(Array.from({ length: 8 }, () => migrate(newPool(PG_DSN, 2), raceSchema)));
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => migrate(newPool(PG_DSN, 2), raceSchema)),
+      );
       const applied = results.flat();
       expect(applied.sort()).toEqual(MIGRATIONS.map((m) => m.version).sort());
       const { rows } = await pool.query<{ version: number }>(
@@ -85,7 +87,10 @@ describeWithServer('postgres job store', 'Postgres', pgProblem, () => {
       ingestedAt: new Date().toISOString(),
     };
     expect(await repo.upsertDocument(doc)).toEqual({ created: true, previousHash: undefined });
-    expect(await repo.upsertDocument({ ...doc, contentHash: 'h2' })).toEqual({ created: false, previousHash: 'h1' });
+    expect(await repo.upsertDocument({ ...doc, contentHash: 'h2' })).toEqual({
+      created: false,
+      previousHash: 'h1',
+    });
     expect(await repo.listDocuments('t1')).toEqual([{ ...doc, contentHash: 'h2' }]);
   });
 
@@ -114,7 +119,10 @@ describeWithServer('postgres job store', 'Postgres', pgProblem, () => {
 
       relay.cut();
       const startedAt = Date.now();
-      await expect(store.get(record.job_id)).rejects.toMatchObject({ code: 'dependency_unavailable', status: 503 });
+      await expect(store.get(record.job_id)).rejects.toMatchObject({
+        code: 'dependency_unavailable',
+        status: 503,
+      });
       await expect(store.create({ ...record, job_id: randomUUID() })).rejects.toMatchObject({
         code: 'dependency_unavailable',
       });

@@ -3,7 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { createRedisBackend } from '../../agents/common/src/adapters/redis/redis-backend.js';
 import { runJobBackendConformance } from '../../agents/common/src/testing/job-backend-conformance.js';
-import { REDIS_URL, deleteKeys, describeWithServer, probeRedis, uniquePrefix } from './helpers/live-servers.js';
+import {
+  REDIS_URL,
+  deleteKeys,
+  describeWithServer,
+  probeRedis,
+  uniquePrefix,
+} from './helpers/live-servers.js';
 
 const prefix = uniquePrefix('conformance');
 
@@ -12,14 +18,12 @@ describeWithServer('redis backend', 'Redis', await probeRedis(), () => {
     await deleteKeys(REDIS_URL, prefix);
   });
 
-  runJobBackendConformance(
-    'redis',
-    () =>
-      createRedisBackend({
-        agent: `c${randomUUID().slice(0, 8)}`,
-        url: REDIS_URL,
-        prefix,
-        worker: { lockDurationMs: 2_000, stalledIntervalMs: 500, redeliveryDelayMs: 50 },
-      }),
+  runJobBackendConformance('redis', () =>
+    createRedisBackend({
+      agent: `c${randomUUID().slice(0, 8)}`,
+      url: REDIS_URL,
+      prefix,
+      worker: { lockDurationMs: 2_000, stalledIntervalMs: 500, redeliveryDelayMs: 50 },
+    }),
   );
 });

@@ -6,11 +6,22 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { createRedisBackend, type RedisBackendOptions } from '../../agents/common/src/adapters/redis/redis-backend.js';
+import {
+  createRedisBackend,
+  type RedisBackendOptions,
+} from '../../agents/common/src/adapters/redis/redis-backend.js';
 import { RedisKeys } from '../../agents/common/src/adapters/redis/redis-keys.js';
 import { SCHEMA_VERSION, type JobEvent, type JobRecord } from '../../agents/common/src/contract/schemas.js';
 import type { JobBackend, QueueItem } from '../../agents/common/src/ports/job-backend.js';
-import { REDIS_URL, deleteKeys, describeWithServer, probeRedis, uniquePrefix } from './helpers/live-servers.js';
+import { startTestService } from '../../agents/common/src/testing/harness.js';
+import { createTestAgent } from '../../agents/common/src/testing/test-agent.js';
+import {
+  REDIS_URL,
+  deleteKeys,
+  describeWithServer,
+  probeRedis,
+  uniquePrefix,
+} from './helpers/live-servers.js';
 import { startTcpRelay, viaRelay, type TcpRelay } from './helpers/tcp-relay.js';
 
 const prefix = uniquePrefix('redis');
@@ -87,7 +98,10 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
     expect(await check?.check(AbortSignal.timeout(1_000))).toEqual({ ok: true });
 
     relay.cut();
-    await vi.waitFor(async () => expect((await check?.check(AbortSignal.timeout(1_000)))?.ok).toBe(false), WAIT);
+    await vi.waitFor(
+      async () => expect((await check?.check(AbortSignal.timeout(1_000)))?.ok).toBe(false),
+      WAIT,
+    );
     const calls: [string, () => Promise<unknown>][] = [
       ['store.get', () => backend.store.get(job.job_id)],
       ['store.create', () => backend.store.create(record())],
@@ -108,6 +122,36 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
     await vi.waitFor(async () => expect(await backend.store.get(job.job_id)).toEqual(job), WAIT);
     expect(await backend.queue.add(item(), { maxDepth: 10 })).toBe(true);
     expect(await check?.check(AbortSignal.timeout(1_000))).toEqual({ ok: true });
+  });
+
+  it('makes intake answer 503 dependency_unavailable during an outage instead of hanging, and 202 after', async () => {
+    const { definition } = createTestAgent();
+    const { backend, relay } = await relayed(definition.name);
+    const service = await startTestService(definition, { backend, start: false });
+    try {
+      const post = () =>
+        service.app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `k-${randomUUID()}` },
+          payload: { kind: 'echo', input: { message: 'hi' } },
+        });
+      relay.cut();
+      await vi.waitFor(
+        async () => expect((await service.app.inject({ url: '/ready' })).statusCode).toBe(503),
+        WAIT,
+      );
+      const startedAt = Date.now();
+      const refused = await post();
+      expect(Date.now() - startedAt).toBeLessThan(1_000);
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toMatchObject({ code: 'dependency_unavailable' });
+      relay.restore();
+      await vi.waitFor(async () => expect((await post()).statusCode).toBe(202), WAIT);
+      expect((await service.app.inject({ url: '/ready' })).statusCode).toBe(200);
+    } finally {
+      await service.close(0);
+    }
   });
 
   it('rejects start-up against a Redis that does not answer', async () => {
@@ -142,12 +186,46 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
     expect(got.map((e) => e.data.n)).toEqual([2, 3, 4, 5, 6, undefined]);
   });
 
+  it('fills from the stream an event whose announcement was lost, and skips one that is gone', async () => {
+    const agent = `g${randomUUID().slice(0, 8)}`;
+    const keys = new RedisKeys(prefix, agent);
+    const backend = await open({ agent });
+    const jobId = randomUUID();
+    const got: JobEvent[] = [];
+    await backend.events.subscribe(jobId, (e) => got.push(e));
+    await backend.events.append(jobId, { type: 'job.queued', data: {} });
+    // Written without its announcement (as if published while the subscriber was away).
+    const at = new Date().toISOString();
+    await admin.xadd(keys.events(jobId), '0-*', 't', 'log', 'a', at, 'd', '{"silent":true}');
+    await backend.events.append(jobId, { type: 'log', data: { n: 3 } });
+    await vi.waitFor(() => expect(got.map((e) => e.id)).toEqual([1, 2, 3]), WAIT);
+    expect(got[1]).toMatchObject({ type: 'log', at, data: { silent: true } });
+
+    // Written silently and then lost from the stream: the listener moves past the hole.
+    await admin.xadd(keys.events(jobId), '0-*', 't', 'log', 'a', at, 'd', '{}');
+    await admin.xdel(keys.events(jobId), '0-4');
+    await backend.events.append(jobId, { type: 'job.succeeded', data: {} });
+    await vi.waitFor(() => expect(got.map((e) => e.id)).toEqual([1, 2, 3, 5]), WAIT);
+  });
+
+  it('runs its scripts again after Redis forgot them (SCRIPT FLUSH)', async () => {
+    const backend = await open();
+    await backend.store.create(record());
+    await admin.script('FLUSH');
+    const job = record();
+    await backend.store.create(job);
+    expect(await backend.store.transition(job.job_id, ['queued'], { status: 'running' })).toMatchObject({
+      status: 'running',
+    });
+  });
+
   it('unsubscribing the last listener of a job leaves its channel', async () => {
     const agent = `u${randomUUID().slice(0, 8)}`;
     const backend = await open({ agent });
     const jobId = randomUUID();
     const channel = new RedisKeys(prefix, agent).eventChannel(jobId);
-    const numsub = async (): Promise<number> => Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    const numsub = async (): Promise<number> =>
+      Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1]);
     const first = await backend.events.subscribe(jobId, () => undefined);
     const second = await backend.events.subscribe(jobId, () => undefined);
     expect(await numsub()).toBe(1);
@@ -176,7 +254,9 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
     await backend.store.create(live);
     await vi.waitFor(async () => expect(await backend.store.get(job.job_id)).toBeUndefined(), WAIT);
     expect(await backend.events.read(job.job_id, 0)).toEqual([]);
-    expect((await backend.store.list({ tenantId: 't1', limit: 10 })).map((r) => r.job_id)).toEqual([live.job_id]);
+    expect((await backend.store.list({ tenantId: 't1', limit: 10 })).map((r) => r.job_id)).toEqual([
+      live.job_id,
+    ]);
     expect(await admin.zscore(keys.jobIndexFor('t1', undefined), job.job_id)).toBeNull();
     expect(await admin.zscore(keys.jobIndexFor('t1', 'succeeded'), job.job_id)).not.toBeNull();
     expect(await backend.store.list({ tenantId: 't1', status: 'succeeded', limit: 10 })).toEqual([]);
@@ -203,9 +283,12 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
     expect(await backend.queue.depth()).toEqual({ waiting: 7, active: 0, delayed: 1 });
     expect(await backend.queue.add(item(), { maxDepth: 8 })).toBe(false);
     const delivered: string[] = [];
-    backend.queue.consume(async (i) => {
-      delivered.push(i.jobId);
-    }, { concurrency: 1 });
+    backend.queue.consume(
+      async (i) => {
+        delivered.push(i.jobId);
+      },
+      { concurrency: 1 },
+    );
     await vi.waitFor(() => expect(delivered).toHaveLength(7), WAIT);
     expect(new Set(delivered)).toEqual(new Set(items.filter((_, n) => results[n]).map((i) => i.jobId)));
   });
@@ -226,21 +309,30 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
     const survivor = await open({ agent });
     const lost = item();
     const firstTook: string[] = [];
-    doomed.queue.consume(async (i) => {
-      firstTook.push(i.jobId);
-      await new Promise<never>(() => undefined);
-    }, { concurrency: 1 });
+    doomed.queue.consume(
+      async (i) => {
+        firstTook.push(i.jobId);
+        await new Promise<never>(() => undefined);
+      },
+      { concurrency: 1 },
+    );
     await survivor.queue.add(lost);
     await vi.waitFor(() => expect(firstTook).toEqual([lost.jobId]), WAIT);
     relay.cut();
     const cutAt = Date.now();
     const secondTook: QueueItem[] = [];
-    survivor.queue.consume(async (i) => {
-      secondTook.push(i);
-    }, { concurrency: 1 });
+    survivor.queue.consume(
+      async (i) => {
+        secondTook.push(i);
+      },
+      { concurrency: 1 },
+    );
     await vi.waitFor(() => expect(secondTook.map((i) => i.jobId)).toEqual([lost.jobId]), WAIT);
     // lockDuration 2 s + stalled check every 0.5 s (checks mark, then move).
     expect(Date.now() - cutAt).toBeLessThan(4_000);
-    await vi.waitFor(async () => expect(await survivor.queue.depth()).toEqual({ waiting: 0, active: 0, delayed: 0 }), WAIT);
+    await vi.waitFor(
+      async () => expect(await survivor.queue.depth()).toEqual({ waiting: 0, active: 0, delayed: 0 }),
+      WAIT,
+    );
   });
 });

@@ -55,5 +55,18 @@ export {
   type AgentRuntime,
   type AgentFactoryResult,
 } from './service/run-agent.js';
+export * from './registry/index.js';
 export * from './rag/lexical.js';
 export * from './rag/citation-markers.js';
+export {
+  createRedisBackend,
+  DEFAULT_REDIS_PREFIX,
+  type RedisBackendOptions,
+} from './adapters/redis/redis-backend.js';
+export { createPostgresJobStore } from './adapters/postgres/postgres-job-store.js';
+export { createPostgresDocumentRepository } from './adapters/postgres/postgres-document-repository.js';
+export {
+  createJobBackendFromConfig,
+  composeBackend,
+  type JobBackendFromConfigOptions,
+} from './adapters/backend-from-config.js';

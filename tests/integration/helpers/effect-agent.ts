@@ -11,7 +11,10 @@ import { defineKind, type AgentDefinition } from '../../../agents/common/src/ser
 export const EFFECT_AGENT = 'effects';
 
 /** Where the effect agent keeps its counters, per job. */
-export function effectKeys(prefix: string, jobId: string): { executions: string; effect: string; applied: string } {
+export function effectKeys(
+  prefix: string,
+  jobId: string,
+): { executions: string; effect: string; applied: string } {
   return {
     executions: `${prefix}:probe:executions:${jobId}`,
     effect: `${prefix}:probe:effect:${jobId}`,
@@ -20,7 +23,10 @@ export function effectKeys(prefix: string, jobId: string): { executions: string;
 }
 
 /** The agent, talking to Redis at `url`; `close` ends its connection. */
-export function createEffectAgent(url: string, prefix: string): { definition: AgentDefinition; close: () => void } {
+export function createEffectAgent(
+  url: string,
+  prefix: string,
+): { definition: AgentDefinition; close: () => void } {
   const redis = new Redis(url);
   const definition: AgentDefinition = {
     name: EFFECT_AGENT,

@@ -63,7 +63,7 @@ export function describeWithServer(
     describe(name, body);
     return;
   }
-  const message = `${server} is not reachable (${problem}); ${name} needs it`;
+  const message = `${name} needs ${server}, which did not answer (${problem})`;
   if (process.env.CI === 'true') {
     describe(name, () => {
       beforeAll(() => {

@@ -172,24 +172,34 @@ export class JobEngine {
       }
       const record = this.newRecord(sub, kind, now, deadlineAt);
       await this.backend.store.create(record);
+      // `job.queued` goes in before the item can reach a worker, so it is always event 1. A refused
+      // intake deletes the record, and its events with it: nothing is left half-written.
+      const rollback = async (): Promise<void> => {
+        await this.backend.store.delete(record.job_id);
+      };
+      try {
+        await this.backend.events.append(record.job_id, {
+          type: 'job.queued',
+          data: { kind: record.kind, deadline_at: record.deadline_at, attempt: 0 },
+        });
+      } catch (err) {
+        await rollback();
+        throw err;
+      }
       const added = await this.backend.queue
         .add(
           { jobId: record.job_id, tenantId: record.tenant_id, kind: record.kind, enqueuedAt: now },
           { maxDepth: this.opts.maxQueueDepth },
         )
         .catch(async (err: unknown) => {
-          await this.backend.store.delete(record.job_id);
+          await rollback();
           throw err;
         });
       if (!added) {
-        await this.backend.store.delete(record.job_id);
+        await rollback();
         this.metrics.error('queue_full');
         throw new AgentError('queue_full', { retryAfterS: this.retryAfterWhenFull() });
       }
-      await this.backend.events.append(record.job_id, {
-        type: 'job.queued',
-        data: { kind: record.kind, deadline_at: record.deadline_at, attempt: 0 },
-      });
       this.scheduleExpiry(record.job_id, deadlineAt - now);
       const body = this.accepted(record);
       if (claimedKey) {

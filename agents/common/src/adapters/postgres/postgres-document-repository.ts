@@ -76,7 +76,7 @@ export async function createPostgresDocumentRepository(
   opts: PostgresDocumentRepositoryOptions,
 ): Promise<DocumentRepository> {
   const { db } = opts;
-  const table = `${schemaQualifier(opts.schema)}documents`;
+  const table = `${schemaQualifier(opts.schema)}agent_documents`;
   await migrate(db, opts.schema);
 
   return {

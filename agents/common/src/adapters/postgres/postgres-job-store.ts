@@ -125,7 +125,7 @@ export async function createPostgresJobStore(opts: PostgresJobStoreOptions): Pro
   const { db } = opts;
   const q = schemaQualifier(opts.schema);
   await migrate(db, opts.schema);
-  const table = `${q}jobs`;
+  const table = `${q}agent_jobs`;
 
   const rows = async (operation: string, text: string, params: unknown[]): Promise<JobRow[]> =>
     guardPostgres(operation, async () => (await db.query<JobRow>(text, params)).rows);

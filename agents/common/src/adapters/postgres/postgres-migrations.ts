@@ -9,13 +9,13 @@ export interface Migration {
   statements: readonly string[];
 }
 
-/** The kit's migrations: the job history and the document metadata. */
+/** The kit's migrations: the job history (`agent_jobs`) and document metadata (`agent_documents`). */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'jobs',
     statements: [
-      `CREATE TABLE {schema}jobs (
+      `CREATE TABLE {schema}agent_jobs (
         job_id          text PRIMARY KEY,
         schema_version  text NOT NULL,
         agent           text NOT NULL,
@@ -39,17 +39,17 @@ export const MIGRATIONS: readonly Migration[] = [
         seq             bigint GENERATED ALWAYS AS IDENTITY,
         updated_at      timestamptz NOT NULL DEFAULT now()
       )`,
-      `CREATE INDEX jobs_tenant_created_idx ON {schema}jobs (tenant_id, created_at DESC, seq DESC)`,
-      `CREATE INDEX jobs_status_created_idx ON {schema}jobs (status, created_at DESC, seq DESC)`,
-      `CREATE INDEX jobs_created_idx ON {schema}jobs (created_at DESC, seq DESC)`,
-      `CREATE INDEX jobs_parent_idx ON {schema}jobs (parent_job_id) WHERE parent_job_id IS NOT NULL`,
+      `CREATE INDEX agent_jobs_tenant_created_idx ON {schema}agent_jobs (tenant_id, created_at DESC, seq DESC)`,
+      `CREATE INDEX agent_jobs_status_created_idx ON {schema}agent_jobs (status, created_at DESC, seq DESC)`,
+      `CREATE INDEX agent_jobs_created_idx ON {schema}agent_jobs (created_at DESC, seq DESC)`,
+      `CREATE INDEX agent_jobs_parent_idx ON {schema}agent_jobs (parent_job_id) WHERE parent_job_id IS NOT NULL`,
     ],
   },
   {
     version: 2,
     name: 'documents',
     statements: [
-      `CREATE TABLE {schema}documents (
+      `CREATE TABLE {schema}agent_documents (
         tenant_id     text NOT NULL,
         document_id   text NOT NULL,
         source        text NOT NULL,
@@ -59,7 +59,7 @@ export const MIGRATIONS: readonly Migration[] = [
         metadata      jsonb,
         PRIMARY KEY (tenant_id, document_id)
       )`,
-      `CREATE INDEX documents_tenant_ingested_idx ON {schema}documents (tenant_id, ingested_at DESC)`,
+      `CREATE INDEX agent_documents_tenant_ingested_idx ON {schema}agent_documents (tenant_id, ingested_at DESC)`,
     ],
   },
 ];

@@ -1,10 +1,11 @@
-import type { RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { AgentError } from '../../contract/errors.js';
 import type { JobRecord, JobStatus } from '../../contract/schemas.js';
 import type { JobBackend, JobListFilter, JobPatch, JobStore } from '../../ports/job-backend.js';
 import { noopLogger, type Logger } from '../../ports/logger.js';
 import type { DependencyCheck } from '../../ports/readiness.js';
 import { closeRedis, connectAll, openRedis, type RedisConnectionSettings } from './redis-connections.js';
+import { guardRedis } from './redis-errors.js';
 import { RedisDeadLetterStore } from './redis-dead-letter-store.js';
 import { RedisEventHub } from './redis-event-hub.js';
 import { RedisEventLog } from './redis-event-log.js';
@@ -53,6 +54,18 @@ export interface RedisBackendOptions {
   redisOptions?: RedisOptions;
 }
 
+/** Event ids come from `XADD … 0-*` (an explicit-time, auto-sequence id), new in Redis 7.0. */
+async function requireRedis7(client: Redis): Promise<void> {
+  const info = await guardRedis('start', () => client.info('server'));
+  const version = /redis_version:(\d+)\.(\d+)/.exec(info);
+  if (version !== null && Number(version[1]) < 7) {
+    throw new AgentError('internal', {
+      detail: `the Redis job backend needs Redis 7.0 or newer, found ${version[1]}.${version[2]}`,
+      retryable: false,
+    });
+  }
+}
+
 /** Job store that also forgets a job's events when its record is deleted (an intake rollback). */
 class StoreDroppingEvents implements JobStore {
   constructor(
@@ -83,7 +96,8 @@ class StoreDroppingEvents implements JobStore {
 }
 
 /**
- * The distributed job backend: the work queue on BullMQ, events on Redis Streams with pub/sub
+ * The distributed job backend (a standalone Redis 7 or newer; Cluster is not supported): the
+ * work queue on BullMQ, events on Redis Streams with pub/sub
  * wake-ups, idempotency keys and dead letters in Redis, job records in Redis hashes (or the given
  * `store`). Several replicas of an agent on one Redis and prefix share the work. Resolves once Redis
  * answered; rejects with `dependency_unavailable` when it does not within `connectTimeoutMs`.
@@ -138,6 +152,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Job
     return closing;
   };
   try {
+    await requireRedis7(client);
     await queue.ready();
   } catch (err) {
     await close();

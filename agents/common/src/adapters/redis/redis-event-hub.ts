@@ -139,7 +139,10 @@ export class RedisEventHub {
     }
   }
 
-  /** After a reconnect: subscribe again (ioredis's own resubscribe races our reads), then catch up. */
+  /**
+   * After a reconnect: subscribe again, then catch up from the streams. ioredis resubscribes by
+   * itself too, but does not say when it is done; reading before that could miss an event.
+   */
   private onReady(): void {
     if (!this.connectedBefore) {
       this.connectedBefore = true;

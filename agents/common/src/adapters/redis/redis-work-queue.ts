@@ -138,7 +138,11 @@ class BullConsumer implements QueueConsumer {
       maxStalledCount: tuning.maxStalledCount,
       autorun: true,
     });
+    let lastLogged = 0;
     this.worker.on('error', (err) => {
+      // During an outage BullMQ reports every failed attempt; one line per few seconds is enough.
+      if (Date.now() - lastLogged < 5_000) return;
+      lastLogged = Date.now();
       opts.logger.warn({ err, queue: opts.name }, 'queue worker error');
     });
   }
@@ -187,7 +191,13 @@ class BullConsumer implements QueueConsumer {
 
   private async giveBack(delivery: Delivery): Promise<void> {
     try {
-      if (delivery.token !== undefined) await delivery.job.moveToWait(delivery.token);
+      if (delivery.token === undefined) throw new Error('the delivery has no lock token');
+      const moving = delivery.job.moveToWait(delivery.token);
+      moving.catch(() => undefined);
+      if (!(await settlesWithin(moving, this.opts.tuning.closeGraceMs))) {
+        throw new Error('Redis did not answer in time');
+      }
+      await moving;
     } catch (err) {
       this.opts.logger.warn(
         { err, queue: this.opts.name, job_id: delivery.job.data.jobId },
