@@ -1,6 +1,11 @@
 /**
  * Starts the whole stack on this machine: every agent under agents/ and the Backend Mesh, each its
  * own process on its registered port, and stops them together on Ctrl-C.
+ *
+ * `--replicas N` (`npm run start:distributed`) starts it distributed instead: on the Redis of
+ * `REDIS_URL` (and the Postgres of `PG_DSN` when set), with N replicas of each capability agent
+ * (further replicas at port + 100, + 200…) that announce themselves in the agent registry, where
+ * the orchestrator and the mesh find them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -8,12 +13,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ROOT, discoverAgents, discoverServices } from './lib/workspace.js';
+import { ROOT, discoverAgents, discoverServices, planReplicas } from './lib/workspace.js';
 
 interface Proc {
   name: string;
   port: number;
   child: ChildProcess;
+  /** The agent a replica process runs; undefined for the mesh. */
+  agent?: string;
 }
 
 const host = process.env.STACK_HOST ?? '127.0.0.1';
@@ -21,6 +28,31 @@ const rawLogs = process.env.STACK_RAW_LOGS === '1';
 const portOffset = Number(process.env.STACK_PORT_OFFSET ?? '0');
 const dataRoot = process.env.DATA_DIR ?? join(ROOT, '.data');
 const ingest = !process.argv.includes('--no-ingest');
+
+/** `--replicas N`: the distributed stack with N replicas per capability agent; undefined without it. */
+function replicasFlag(): number | undefined {
+  const i = process.argv.indexOf('--replicas');
+  if (i < 0) return undefined;
+  const raw = process.argv[i + 1] ?? '';
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= 9)) {
+    console.error(`--replicas must be followed by a number from 1 to 9 (got ${JSON.stringify(raw)})`);
+    process.exit(64);
+  }
+  return n;
+}
+const replicas = replicasFlag();
+const distributed = replicas !== undefined;
+
+/** Where a server URL points, without its credentials. */
+function serverOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
 
 /** The project's own docs: the sample corpus ingested on first start. */
 function corpusFiles(): string[] {
@@ -51,7 +83,9 @@ async function ingestCorpus(meshUrl: string): Promise<void> {
   }));
   const digest = createHash('sha256').update(JSON.stringify(docs)).digest('hex');
   const marker = join(dataRoot, 'corpus.sha256');
-  if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === digest) {
+  // Distributed, the vectors may live elsewhere (Qdrant) than this machine's marker knows: ask the
+  // retriever each time — the idempotency key makes a repeat a replay.
+  if (!distributed && existsSync(marker) && readFileSync(marker, 'utf8').trim() === digest) {
     console.log(`sample corpus already ingested (${docs.length} documents)`);
     return;
   }
@@ -129,6 +163,33 @@ async function waitHealthy(p: Proc, timeoutMs: number): Promise<void> {
   throw new Error(`${p.name} did not become healthy on port ${p.port} within ${timeoutMs} ms`);
 }
 
+/** Waits until the mesh lists every started replica in the registry (each announces after it listens). */
+async function waitRegistered(meshUrl: string, procs: readonly Proc[], timeoutMs: number): Promise<void> {
+  const expected = procs
+    .filter((p) => p.agent !== undefined)
+    .map((p) => `${p.agent} http://${host}:${p.port}`);
+  const until = Date.now() + timeoutMs;
+  let missing = expected;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(`${meshUrl}/v1/agents`, { signal: AbortSignal.timeout(2000) });
+      const body = (await res.json()) as { agents?: { name: string; replicas?: { url: string }[] }[] };
+      const seen = new Set(
+        (body.agents ?? []).flatMap((a) => (a.replicas ?? []).map((r) => `${a.name} ${r.url}`)),
+      );
+      missing = expected.filter((e) => !seen.has(e));
+      if (missing.length === 0) {
+        console.log(`all ${expected.length} agent replicas are in the registry`);
+        return;
+      }
+    } catch {
+      // the mesh is still starting
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`replicas missing from the registry after ${timeoutMs} ms: ${missing.join(', ')}`);
+}
+
 async function main(): Promise<void> {
   writeBuildInfo();
   const procs: Proc[] = [];
@@ -150,37 +211,52 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stopAll(0));
   process.on('SIGTERM', () => stopAll(0));
 
+  if (distributed && !process.env.REDIS_URL) {
+    console.error(
+      'the distributed stack needs REDIS_URL (and uses PG_DSN when set), e.g.\n' +
+        '  REDIS_URL=redis://127.0.0.1:6379 PG_DSN=postgres://postgres@127.0.0.1:5432/postgres npm run start:distributed',
+    );
+    process.exit(64);
+  }
   const agents = discoverAgents();
+  const plan = planReplicas(agents, {
+    replicas: replicas ?? 1,
+    portOffset,
+    sharedVectors: process.env.VECTOR_PROVIDER === 'qdrant',
+  });
+  if (distributed) {
+    const pg = process.env.PG_DSN
+      ? `job records in Postgres ${serverOf(process.env.PG_DSN)}`
+      : 'job records in Redis';
+    console.log(`distributed stack: Redis ${serverOf(process.env.REDIS_URL ?? '')}, ${pg}`);
+    for (const note of plan.notes) console.log(`  ${note}`);
+  }
   const agentUrls: Record<string, string> = Object.fromEntries(
     agents.map((a) => [a.agent, `http://${host}:${a.port + portOffset}`]),
   );
+  // Embedded, agents find each other at their registered ports; distributed, in the registry.
   const agentUrlEnv = (): Record<string, string> =>
-    Object.fromEntries(
-      Object.entries(agentUrls).map(([name, url]) => [
-        `AGENT_URL_${name.toUpperCase().replace(/-/g, '_')}`,
-        url,
-      ]),
-    );
-  for (const a of agents) {
-    const port = a.port + portOffset;
-    const child = launch(a.agent, join(ROOT, a.dir), a.main, {
-      AGENT_PORT: String(port),
+    distributed
+      ? {}
+      : Object.fromEntries(
+          Object.entries(agentUrls).map(([name, url]) => [
+            `AGENT_URL_${name.toUpperCase().replace(/-/g, '_')}`,
+            url,
+          ]),
+        );
+  for (const slot of plan.slots) {
+    const child = launch(slot.name, join(ROOT, slot.agent.dir), slot.agent.main, {
+      AGENT_PORT: String(slot.port),
       AGENT_HOST: host,
-      DATA_DIR: join(dataRoot, a.agent),
+      DATA_DIR: join(dataRoot, slot.name),
       ...agentUrlEnv(),
     });
-    procs.push({ name: a.agent, port, child });
+    procs.push({ name: slot.name, port: slot.port, child, agent: slot.agent.agent });
   }
-  const agentEnv = Object.fromEntries(
-    Object.entries(agentUrls).map(([name, url]) => [
-      `AGENT_URL_${name.toUpperCase().replace(/-/g, '_')}`,
-      url,
-    ]),
-  );
   for (const s of discoverServices()) {
     const port = s.port + portOffset;
     const child = launch(s.name, join(ROOT, s.dir), s.main, {
-      ...agentEnv,
+      ...agentUrlEnv(),
       MESH_PORT: String(port),
       MESH_HOST: host,
     });
@@ -188,10 +264,18 @@ async function main(): Promise<void> {
   }
   for (const p of procs) {
     p.child.once('exit', (code, signal) => {
-      if (!stopping) {
-        console.error(`${p.name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack`);
-        stopAll(1);
+      if (stopping) return;
+      // Distributed, an agent with a replica left keeps serving: the registry drops the dead one.
+      const others = procs.filter((o) => o !== p && o.agent !== undefined && o.agent === p.agent);
+      if (distributed && others.some((o) => o.child.exitCode === null && o.child.signalCode === null)) {
+        console.error(
+          `${p.name} exited (code ${code}, signal ${signal}); ${p.agent ?? p.name} keeps serving on ` +
+            `${others.map((o) => o.name).join(', ')} and the registry drops ${p.name} within its TTL`,
+        );
+        return;
       }
+      console.error(`${p.name} exited unexpectedly (code ${code}, signal ${signal}); stopping the stack`);
+      stopAll(1);
     });
   }
   try {
@@ -202,11 +286,20 @@ async function main(): Promise<void> {
     return;
   }
   const mesh = procs.find((p) => p.name === 'mesh');
+  if (mesh && distributed) {
+    try {
+      await waitRegistered(`http://${host}:${mesh.port}`, procs, 30_000);
+    } catch (err) {
+      console.error(String(err));
+      stopAll(1);
+      return;
+    }
+  }
   if (mesh && ingest && agentUrls.retriever) await ingestCorpus(`http://${host}:${mesh.port}`);
   console.log('\nSutazAI Agents is up:');
   for (const p of procs)
     console.log(
-      `  ${p.name.padEnd(12)} http://${host}:${p.port}   (/health /ready /metrics /version /v1/agent /openapi.json)`,
+      `  ${p.name.padEnd(14)} http://${host}:${p.port}   (/health /ready /metrics /version /v1/agent /openapi.json)`,
     );
   if (mesh) {
     const url = `http://${host}:${mesh.port}`;
@@ -215,7 +308,9 @@ async function main(): Promise<void> {
       `  curl -s -X POST ${url}/v1/jobs -H 'content-type: application/json' -H 'prefer: wait=30' \\`,
     );
     console.log(`       -d '{"input":{"question":"How do I start the stack?"}}'`);
-    console.log(`Agents and their readiness:  curl -s ${url}/v1/agents`);
+    console.log(
+      `Agents${distributed ? ', their live replicas' : ''} and their readiness:  curl -s ${url}/v1/agents`,
+    );
   } else if (procs[0]) {
     console.log(`\nDescribe an agent:  curl -s http://${host}:${procs[0].port}/v1/agent`);
   }

@@ -20,6 +20,14 @@ describe('loadMeshConfig', () => {
     expect(Object.isFrozen(cfg)).toBe(true);
   });
 
+  it('reads REDIS_URL (or REDIS_URL_FILE) for the shared registry, hiding its value in errors', () => {
+    expect(loadMeshConfig({}).redisUrl).toBeUndefined();
+    expect(loadMeshConfig({ REDIS_URL: 'redis://10.0.0.9:6379/2' }).redisUrl).toBe('redis://10.0.0.9:6379/2');
+    expect(() => loadMeshConfig({ REDIS_URL: 'http://user:secret@x' })).toThrow(/REDIS_URL.*\[hidden\]/);
+    expect(() => loadMeshConfig({ REDIS_URL: 'http://user:secret@x' })).not.toThrow(/secret/);
+    expect(() => loadMeshConfig({ REDIS_URL_FILE: '/nonexistent/redis-url' })).toThrow(/REDIS_URL_FILE/);
+  });
+
   it('reads MESH_PORT, MESH_HOST and the AGENT_URL_<NAME> overrides and additions', () => {
     const cfg = loadMeshConfig({
       MESH_PORT: '20010',

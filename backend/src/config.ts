@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '@sutazai/agent-kit';
 
 /** The mesh's registered port (SPEC §2). */
@@ -27,8 +28,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export interface MeshConfig {
   readonly port: number;
   readonly host: string;
-  /** Agent name → base URL (no trailing slash). */
+  /** Agent name → base URL (no trailing slash); with `redisUrl`, only the names listed by default. */
   readonly agents: Readonly<Record<string, string>>;
+  /**
+   * `REDIS_URL`: read the live replicas of every agent from the registry in this Redis (what the
+   * agents announce into) instead of the configured URLs. Unset: the configured URLs.
+   */
+  readonly redisUrl?: string;
   readonly bodyLimitBytes: number;
   readonly sseHeartbeatMs: number;
   /** Budget of one proxied call to an agent (plus any `Prefer: wait`). */
@@ -67,6 +73,17 @@ const httpUrl: Parser<string> = {
     }
   },
 };
+const redisUrl: Parser<string> = {
+  expected: 'a URL (redis:, rediss:)',
+  parse: (raw) => {
+    try {
+      const u = new URL(raw);
+      return u.protocol === 'redis:' || u.protocol === 'rediss:' ? raw : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+};
 const text = (re: RegExp, expected: string): Parser<string> => ({
   expected,
   parse: (raw) => (re.test(raw) ? raw : undefined),
@@ -81,6 +98,23 @@ function read<T>(env: NodeJS.ProcessEnv, variable: string, p: Parser<T>, def: T)
   if (raw === undefined || raw === '') return def;
   const value = p.parse(raw);
   if (value === undefined) throw new ConfigError(variable, p.expected, raw);
+  return value;
+}
+
+/** A secret from `<VARIABLE>_FILE` (a path) or `<VARIABLE>`; its value never appears in errors. */
+function readSecret(env: NodeJS.ProcessEnv, variable: string, p: Parser<string>): string | undefined {
+  const file = env[`${variable}_FILE`];
+  let raw = env[variable];
+  if (file !== undefined && file !== '') {
+    try {
+      raw = readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`${variable}_FILE`, 'a readable file path', file);
+    }
+  }
+  if (raw === undefined || raw === '') return undefined;
+  const value = p.parse(raw);
+  if (value === undefined) throw new ConfigError(variable, p.expected, '[hidden]');
   return value;
 }
 
@@ -106,7 +140,9 @@ export function agentUrlsFromEnv(env: NodeJS.ProcessEnv): Record<string, string>
 
 /** Reads and validates the mesh's environment once; throws {@link ConfigError} naming the first bad variable. */
 export function loadMeshConfig(env: NodeJS.ProcessEnv): MeshConfig {
+  const redis = readSecret(env, 'REDIS_URL', redisUrl);
   return Object.freeze({
+    ...(redis === undefined ? {} : { redisUrl: redis }),
     port: read(env, 'MESH_PORT', int(0, 65535), MESH_DEFAULT_PORT),
     host: read(env, 'MESH_HOST', text(/^[\w.:-]+$/, 'a host name or IP address'), '127.0.0.1'),
     agents: Object.freeze(agentUrlsFromEnv(env)),

@@ -4,6 +4,7 @@ import {
   AgentError,
   createHttpApp,
   type AgentMetrics,
+  type AgentRegistry as ReplicaRegistry,
   type BuildInfo,
   type DependencyCheck,
 } from '@sutazai/agent-kit';
@@ -25,6 +26,11 @@ export interface MeshOptions {
   buildInfo: BuildInfo;
   /** HTTP client for every call to an agent (default: the global fetch). */
   fetch?: typeof fetch;
+  /**
+   * The shared registry of live replicas (Redis, when `REDIS_URL` is set): calls go to the replicas
+   * it lists. Without it, each agent is at its configured URL. The caller closes it after the mesh.
+   */
+  replicas?: ReplicaRegistry;
 }
 
 /** A built mesh: the Fastify app (call `listen` to serve) and its agent registry. */
@@ -50,10 +56,11 @@ export function buildMesh(opts: MeshOptions): Mesh {
     cacheMs: config.registryCacheMs,
     fetch: fetchFn,
     log: opts.logger,
+    ...(opts.replicas ? { replicas: opts.replicas } : {}),
   });
   let stopping = false;
   const readiness: DependencyCheck = registry.has(DEFAULT_AGENT)
-    ? registry.client(DEFAULT_AGENT).readiness()
+    ? registry.readiness(DEFAULT_AGENT)
     : {
         name: `agent:${DEFAULT_AGENT}`,
         check: async () => ({ ok: false, detail: `no URL configured for ${DEFAULT_AGENT}` }),
@@ -67,7 +74,7 @@ export function buildMesh(opts: MeshOptions): Mesh {
     isStopping: () => stopping,
     readinessTimeoutMs: config.probeTimeoutMs,
   });
-  const ctx: MeshContext = { registry, fetch: fetchFn, config, streams: new Set() };
+  const ctx: MeshContext = { registry, fetch: registry.fetch, config, streams: new Set() };
   const openapi = buildMeshOpenApi(opts.buildInfo.version);
   app.get('/openapi.json', async () => openapi);
   registerAgentRoutes(app, ctx);

@@ -25,7 +25,7 @@ export interface RoutedJob {
 }
 
 /** Resolves `:job_id` of a request; a malformed id or an unknown agent prefix is `job_not_found`. */
-export function routeJob(req: FastifyRequest, registry: AgentRegistry): RoutedJob {
+export async function routeJob(req: FastifyRequest, registry: AgentRegistry): Promise<RoutedJob> {
   const meshId = (req.params as { job_id?: string }).job_id ?? '';
   const ref = parseMeshJobId(meshId);
   if (!ref) {
@@ -33,7 +33,7 @@ export function routeJob(req: FastifyRequest, registry: AgentRegistry): RoutedJo
       detail: `no job ${meshId}: mesh job ids look like <agent>.<job id>`,
     });
   }
-  if (!registry.has(ref.agent)) {
+  if (!(await registry.knows(ref.agent))) {
     throw new AgentError('job_not_found', { detail: `no job ${meshId}: no agent named ${ref.agent}` });
   }
   return {

@@ -18,38 +18,64 @@ function asRecord(value: unknown): Json {
   return typeof value === 'object' && value !== null ? (value as Json) : {};
 }
 
+const HEALTH: Json = {
+  type: 'object',
+  properties: {
+    status: { enum: ['ok', 'down'] },
+    version: { type: 'string' },
+    uptime_s: { type: 'number' },
+    detail: { type: 'string' },
+  },
+  required: ['status'],
+};
+
+const READINESS: Json = {
+  type: 'object',
+  properties: {
+    status: { enum: ['ready', 'not_ready', 'unreachable'] },
+    failing: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Dependencies the agent names as failing',
+    },
+    detail: { type: 'string' },
+  },
+  required: ['status', 'failing'],
+};
+
+const REPLICA_STATUS: Json = {
+  type: 'object',
+  properties: {
+    replica_id: { type: 'string' },
+    url: { type: 'string' },
+    source: {
+      enum: ['announced', 'configured'],
+      description: 'Heartbeats in the shared registry, or a configured `AGENT_URL_<NAME>`',
+    },
+    version: { type: 'string' },
+    started_at: { type: 'string', format: 'date-time' },
+    capability: { type: 'string' },
+    health: HEALTH,
+    ready: READINESS,
+  },
+  required: ['replica_id', 'url', 'source', 'health', 'ready'],
+};
+
 const AGENT_STATUS: Json = {
   type: 'object',
   properties: {
     name: { type: 'string' },
-    url: { type: 'string' },
-    health: {
-      type: 'object',
-      properties: {
-        status: { enum: ['ok', 'down'] },
-        version: { type: 'string' },
-        uptime_s: { type: 'number' },
-        detail: { type: 'string' },
-      },
-      required: ['status'],
+    url: {
+      type: 'string',
+      description: "The configured URL, or the first live replica's; absent when no replica is live",
     },
-    ready: {
-      type: 'object',
-      properties: {
-        status: { enum: ['ready', 'not_ready', 'unreachable'] },
-        failing: {
-          type: 'array',
-          items: { type: 'string' },
-          description: 'Dependencies the agent names as failing',
-        },
-        detail: { type: 'string' },
-      },
-      required: ['status', 'failing'],
-    },
+    health: { ...HEALTH, description: '`ok` when any replica is' },
+    ready: { ...READINESS, description: '`ready` when any replica is' },
     descriptor: { oneOf: [ref('schemas', 'AgentDescriptor'), { type: 'null' }] },
     descriptor_error: { type: 'string' },
+    replicas: { type: 'array', items: REPLICA_STATUS },
   },
-  required: ['name', 'url', 'health', 'ready', 'descriptor'],
+  required: ['name', 'health', 'ready', 'descriptor', 'replicas'],
 };
 
 /**
@@ -112,7 +138,7 @@ export function buildMeshOpenApi(version: string): Json {
     get: {
       tags: ['service'],
       operationId: 'listAgents',
-      summary: 'Every agent the mesh routes to, with live health, readiness and descriptor',
+      summary: 'Every agent the mesh routes to and its live replicas, with health, readiness and descriptor',
       responses: {
         '200': {
           description: 'Probed in parallel; reused for up to 2 s.',
@@ -141,9 +167,20 @@ export function buildMeshOpenApi(version: string): Json {
           type: 'object',
           properties: {
             checked_at: { type: 'string', format: 'date-time' },
+            registry: {
+              type: 'object',
+              description:
+                'Where replicas come from: `static` (configured URLs) or `redis` (heartbeats with a TTL)',
+              properties: {
+                source: { type: 'string' },
+                ttl_ms: { type: 'integer', description: 'Lifetime of an entry without heartbeats; 0: none' },
+                error: { type: 'string' },
+              },
+              required: ['source', 'ttl_ms'],
+            },
             agents: { type: 'array', items: ref('schemas', 'AgentStatus') },
           },
-          required: ['checked_at', 'agents'],
+          required: ['checked_at', 'registry', 'agents'],
         },
       },
       responses: { ...asRecord(components.responses), Problem502: problem502 },

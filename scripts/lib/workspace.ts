@@ -76,3 +76,58 @@ export function discoverServices(root = ROOT): ServicePackage[] {
   }
   return out;
 }
+
+/** Ports of an agent's further replicas: the registered port plus 100 per replica (11001, 11101, …). */
+export const REPLICA_PORT_STEP = 100;
+
+/** One process of an agent the stack starts. */
+export interface ReplicaSlot {
+  agent: AgentPackage;
+  /** 0 for the first replica. */
+  index: number;
+  /** `retriever`, then `retriever-2`, …: the process's name in logs and its data folder. */
+  name: string;
+  port: number;
+}
+
+/** How many replicas of each agent the stack starts, and why some get fewer. */
+export interface ReplicaPlan {
+  slots: ReplicaSlot[];
+  /** One line per agent started with fewer replicas than asked, saying why. */
+  notes: string[];
+}
+
+/**
+ * The processes of a stack with `replicas` replicas per capability agent. The orchestrator runs
+ * once (it only coordinates; one is enough for a stack on one machine). The retriever runs once
+ * unless its vectors live in a server every replica shares (`sharedVectors`, i.e. Qdrant): the
+ * embedded PGlite store belongs to one process, and replicas each with their own store would
+ * answer the same search differently.
+ */
+export function planReplicas(
+  agents: readonly AgentPackage[],
+  opts: { replicas: number; portOffset: number; sharedVectors: boolean },
+): ReplicaPlan {
+  const slots: ReplicaSlot[] = [];
+  const notes: string[] = [];
+  for (const agent of agents) {
+    let count = opts.replicas;
+    if (count > 1 && agent.capability === 'orchestrate') count = 1;
+    if (count > 1 && agent.capability === 'retrieve' && !opts.sharedVectors) {
+      count = 1;
+      notes.push(
+        `${agent.agent}: one replica — its vectors are in an embedded PGlite that one process owns; ` +
+          'set VECTOR_PROVIDER=qdrant and QDRANT_URL to run more',
+      );
+    }
+    for (let index = 0; index < count; index++) {
+      slots.push({
+        agent,
+        index,
+        name: index === 0 ? agent.agent : `${agent.agent}-${index + 1}`,
+        port: agent.port + opts.portOffset + index * REPLICA_PORT_STEP,
+      });
+    }
+  }
+  return { slots, notes };
+}

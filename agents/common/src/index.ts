@@ -70,3 +70,5 @@ export {
   composeBackend,
   type JobBackendFromConfigOptions,
 } from './adapters/backend-from-config.js';
+export { Passage } from './contract/passage.js';
+export { modelDependencies } from './adapters/ollama/model-dependencies.js';

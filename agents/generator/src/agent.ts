@@ -1,4 +1,5 @@
 import {
+  modelDependencies,
   createLlmFromConfig,
   defineKind,
   type AgentDefinition,
@@ -138,5 +139,5 @@ export function buildGenerator(rt: AgentRuntime): AgentFactoryResult {
     maxTokens: rt.config.maxTokens,
   });
   if (!llm) return { definition };
-  return { definition, checks: [llm.readiness()], afterListen: () => llm.warmUp() };
+  return { definition, ...modelDependencies(llm) };
 }

@@ -1,15 +1,7 @@
+import { Passage } from '@sutazai/agent-kit';
 import { z } from 'zod';
 
-/** A retrieved passage (from the retriever's `retrieve.search`). */
-export const Passage = z.object({
-  chunk_id: z.string().min(1).max(256),
-  document_id: z.string().max(256).optional(),
-  source: z.string().max(1024).default(''),
-  heading: z.string().max(1024).optional(),
-  text: z.string().max(20_000),
-  score: z.number().optional(),
-});
-export type Passage = z.infer<typeof Passage>;
+export { Passage };
 
 /** Input of `generate.answer`. */
 export const GenerateInput = z

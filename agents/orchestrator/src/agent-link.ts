@@ -1,10 +1,11 @@
-import { AgentClient, AgentError, type Logger } from '@sutazai/agent-kit';
+import { AgentClient, AgentError, type AgentClientOptions, type Logger } from '@sutazai/agent-kit';
 
 /** Options of {@link AgentLink}. */
 export interface AgentLinkOptions {
   /** Agent name; the readiness check is `agent:<name>`. */
   name: string;
-  baseUrl: string;
+  /** The agent's URL, or a resolver asked per request (a live replica from the registry). */
+  baseUrl: AgentClientOptions['baseUrl'];
   /** How long the agent may refuse connections before the calls in flight to it fail. */
   unreachableMs: number;
   log?: Logger;

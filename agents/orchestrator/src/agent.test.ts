@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import {
   AgentMetrics,
   JobRecord,
+  createStaticAgentRegistry,
   deriveChildKey,
   formatTraceparent,
   isTerminal,
@@ -364,3 +366,67 @@ describe('orchestrator over HTTP, with four capability agents', () => {
     for (const l of Object.values(links)) l.close();
   });
 });
+
+describe('orchestrator with a shared registry of replicas', () => {
+  it('calls live replicas from the runtime registry, moving past one that refuses, ignoring AGENT_URL_*', async () => {
+    const fx = await fixtures();
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const registry = createStaticAgentRegistry({});
+    for (const agent of CAPABILITY_AGENTS) {
+      for (const [id, url] of [
+        ['a-dead', dead],
+        ['b-live', fx.urls[agent]],
+      ] as const) {
+        await registry.announce({
+          agent,
+          replica_id: id,
+          url,
+          version: '0.1.0',
+          started_at: new Date(0).toISOString(),
+          capability: agent,
+        });
+      }
+    }
+    const rt = {
+      config: loadConfig({}, { agentName: ORCHESTRATOR.agentName, port: 0 }),
+      logger: noopLogger,
+      metrics: new AgentMetrics({ namespace: 'sutazai_agents', agent: ORCHESTRATOR.agentName }),
+      registry,
+    };
+    const nowhere = Object.fromEntries(CAPABILITY_AGENTS.map((a) => [a, dead])) as Record<
+      CapabilityAgent,
+      string
+    >;
+    const built = createOrchestrator(rt, { agentUrls: nowhere, unreachableMs: 5000 });
+    const svc = await startTestService(built.definition, { checks: built.checks ?? [] });
+    cleanups.push(async () => {
+      await svc.close(100);
+      await built.close?.();
+    });
+    const base = await svc.app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await post(
+      base,
+      { kind: 'rag.answer', input: { question: QUESTION } },
+      { prefer: 'wait=10' },
+    );
+    expect(res.status).toBe(200);
+    const rec = JobRecord.parse(await res.json());
+    expect(rec.status, JSON.stringify(rec.error)).toBe('succeeded');
+    expect(RagAnswerOutput.parse(rec.result).steps.map((s) => s.step)).toEqual([
+      'retrieve',
+      'plan',
+      'generate',
+      'verify',
+    ]);
+    for (const agent of CAPABILITY_AGENTS) expect(fx.probe.inputs[agent]).toHaveLength(1);
+  });
+});
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -1,4 +1,5 @@
 import {
+  ReplicaPool,
   defineKind,
   type AgentDefinition,
   type AgentFactoryResult,
@@ -17,16 +18,24 @@ export const ORCHESTRATOR = { agentName: 'orchestrator', port: 11000 } as const;
 /** The capability agents the orchestrator calls, each behind its link. */
 export type AgentLinks = Readonly<Record<CapabilityAgent, AgentLink>>;
 
-/** One link per capability agent, at the configured addresses. */
-export function createAgentLinks(config: OrchestratorConfig, log?: Logger): AgentLinks {
+/**
+ * One link per capability agent: at the configured addresses, or — given a pool over the shared
+ * registry — to a live replica per request (round robin, passing over replicas that refused).
+ */
+export function createAgentLinks(
+  config: OrchestratorConfig,
+  log?: Logger,
+  replicas?: ReplicaPool,
+): AgentLinks {
   const entries = CAPABILITY_AGENTS.map(
     (name) =>
       [
         name,
         new AgentLink({
           name,
-          baseUrl: config.agentUrls[name],
+          baseUrl: replicas ? replicas.resolver(name) : config.agentUrls[name],
           unreachableMs: config.unreachableMs,
+          ...(replicas ? { fetch: replicas.observe(globalThis.fetch) } : {}),
           ...(log ? { log } : {}),
         }),
       ] as const,
@@ -55,9 +64,13 @@ export function orchestratorDefinition(links: AgentLinks): AgentDefinition {
   };
 }
 
-/** Builds the orchestrator from its runtime and an already validated config. */
+/**
+ * Builds the orchestrator from its runtime and an already validated config. With the runtime's
+ * shared registry (`REDIS_URL`), calls go to live replicas and `AGENT_URL_<NAME>` is not used.
+ */
 export function createOrchestrator(rt: AgentRuntime, config: OrchestratorConfig): AgentFactoryResult {
-  const links = createAgentLinks(config, rt.logger);
+  const replicas = rt.registry ? new ReplicaPool({ registry: rt.registry, log: rt.logger }) : undefined;
+  const links = createAgentLinks(config, rt.logger, replicas);
   return {
     definition: orchestratorDefinition(links),
     checks: CAPABILITY_AGENTS.map((name) => links[name].client.readiness()),

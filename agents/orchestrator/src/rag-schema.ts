@@ -1,15 +1,7 @@
+import { Passage } from '@sutazai/agent-kit';
 import { z } from 'zod';
 
-/** A retrieved passage, as the retriever returns it and the generator and verifier take it. */
-export const Passage = z.object({
-  chunk_id: z.string().min(1),
-  document_id: z.string().optional(),
-  source: z.string(),
-  heading: z.string().optional(),
-  text: z.string(),
-  score: z.number().optional(),
-});
-export type Passage = z.infer<typeof Passage>;
+export { Passage };
 
 /** Input of `rag.answer`. */
 export const RagAnswerInput = z

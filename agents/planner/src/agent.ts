@@ -1,4 +1,5 @@
 import {
+  modelDependencies,
   createLlmFromConfig,
   defineKind,
   isAgentError,
@@ -85,7 +86,6 @@ export function buildPlanner(rt: AgentRuntime): AgentFactoryResult {
   if (!llm) return { definition: plannerDefinition() };
   return {
     definition: plannerDefinition({ llm, model: rt.config.modelId }),
-    checks: [llm.readiness()],
-    afterListen: () => llm.warmUp(),
+    ...modelDependencies(llm),
   };
 }

@@ -1,3 +1,4 @@
+import { Passage } from '@sutazai/agent-kit';
 import { z } from 'zod';
 
 /** Largest document text accepted by `retrieve.ingest`, in UTF-8 bytes. */
@@ -101,16 +102,7 @@ export const SearchInput = z
   .strict();
 export type SearchInput = z.infer<typeof SearchInput>;
 
-/** A retrieved passage, as every agent of the pipeline exchanges them. */
-export const Passage = z.object({
-  chunk_id: z.string(),
-  document_id: z.string().optional(),
-  source: z.string(),
-  heading: z.string().optional(),
-  text: z.string(),
-  score: z.number().optional(),
-});
-export type Passage = z.infer<typeof Passage>;
+export { Passage };
 
 /** Output of `retrieve.search`. */
 export const SearchOutput = z.object({

@@ -1,4 +1,5 @@
 import {
+  modelDependencies,
   createLlmFromConfig,
   defineKind,
   isAgentError,
@@ -144,5 +145,5 @@ export function buildVerifier(rt: AgentRuntime): AgentFactoryResult {
     maxTokens: rt.config.maxTokens,
   });
   if (!llm) return { definition };
-  return { definition, checks: [llm.readiness()], afterListen: () => llm.warmUp() };
+  return { definition, ...modelDependencies(llm) };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Problem } from '@sutazai/agent-kit';
+import { Problem, createStaticAgentRegistry, isAgentError } from '@sutazai/agent-kit';
 import { AgentRegistry, type AgentsReport } from '../agent-registry.js';
 import {
   closedPort,
@@ -55,6 +55,24 @@ describe('GET /v1/agents', () => {
     expect(gone?.descriptor).toBeNull();
     expect(gone?.descriptor_error).toMatch(/unreachable/);
   });
+
+  it('names the static registry and shows each agent as its one configured replica', async () => {
+    const report = (await (await fetch(`${m.url}/v1/agents`)).json()) as AgentsReport;
+    expect(report.registry).toEqual({ source: 'static', ttl_ms: 0 });
+    const orchestrator = report.agents.find((a) => a.name === 'orchestrator');
+    expect(orchestrator?.replicas).toEqual([
+      {
+        replica_id: 'orchestrator@config',
+        url: healthy.url,
+        source: 'configured',
+        health: orchestrator?.health,
+        ready: { status: 'ready', failing: [] },
+      },
+    ]);
+    expect(report.agents.find((a) => a.name === 'gone')?.replicas.map((r) => r.health.status)).toEqual([
+      'down',
+    ]);
+  });
 });
 
 describe('AgentRegistry.statuses', () => {
@@ -82,6 +100,48 @@ describe('AgentRegistry.statuses', () => {
     const c = await registry.statuses();
     expect(c).not.toBe(a);
     expect(calls).toHaveLength(12);
+  });
+});
+
+describe('AgentRegistry with a shared registry', () => {
+  it('routes to the replicas it lists, moving past one that refuses, and knows agents only it lists', async () => {
+    const replicas = createStaticAgentRegistry({});
+    const at = (replica_id: string, url: string) => ({
+      agent: 'extra',
+      replica_id,
+      url,
+      version: '1.0.0',
+      started_at: new Date(0).toISOString(),
+      capability: 'test',
+    });
+    await replicas.announce(at('a-dead', goneUrl));
+    await replicas.announce(at('b-live', healthy.url));
+    const registry = new AgentRegistry({ agents: {}, replicas, probeTimeoutMs: 500, cacheMs: 0 });
+    expect(registry.has('extra')).toBe(false);
+    expect(await registry.knows('extra')).toBe(true);
+    expect(await registry.knows('nobody')).toBe(false);
+
+    for (let i = 0; i < 3; i++) {
+      const answer = await registry.call('extra', {
+        method: 'GET',
+        path: '/v1/agent',
+        headers: {},
+        timeoutMs: 1000,
+      });
+      expect(answer.status).toBe(200);
+    }
+    const report = await registry.statuses();
+    expect(report.agents.find((a) => a.name === 'extra')?.replicas.map((r) => r.replica_id)).toEqual([
+      'a-dead',
+      'b-live',
+    ]);
+    expect(await registry.readiness('extra').check(AbortSignal.timeout(1000))).toEqual({ ok: true });
+
+    const onlyDead = createStaticAgentRegistry({ extra: goneUrl });
+    const err = await new AgentRegistry({ agents: {}, replicas: onlyDead, probeTimeoutMs: 500, cacheMs: 0 })
+      .call('extra', { method: 'GET', path: '/v1/agent', headers: {}, timeoutMs: 1000 })
+      .catch((e: unknown) => e);
+    expect(isAgentError(err) && err.code).toBe('dependency_unavailable');
   });
 });
 

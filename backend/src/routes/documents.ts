@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DocumentsRequest, parseBody } from '../mesh-schemas.js';
 import type { MeshContext } from '../mesh-context.js';
-import { callAgent, forwardHeaders, preferWaitS, relayAnswer } from '../upstream.js';
+import { forwardHeaders, preferWaitS, relayAnswer } from '../upstream.js';
 
 /** The agent that ingests documents, and the kind it does it with. */
 export const INGEST = { agent: 'retriever', kind: 'retrieve.ingest' } as const;
@@ -14,13 +14,14 @@ export const INGEST = { agent: 'retriever', kind: 'retrieve.ingest' } as const;
 export function registerDocumentRoutes(app: FastifyInstance, ctx: MeshContext): void {
   app.post('/v1/documents', async (req, reply) => {
     const { documents, deadline_ms } = parseBody(DocumentsRequest, req.body);
-    const client = ctx.registry.client(INGEST.agent);
+    await ctx.registry.knows(INGEST.agent);
+    ctx.registry.client(INGEST.agent); // not_found when no retriever is known
     const wait = ctx.config.documentsWaitS;
     const headers = forwardHeaders(
       req,
       req.headers.prefer === undefined && wait > 0 ? { prefer: `wait=${wait}` } : {},
     );
-    const answer = await callAgent(ctx.fetch, INGEST.agent, client.baseUrl, {
+    const answer = await ctx.registry.call(INGEST.agent, {
       method: 'POST',
       path: '/v1/jobs',
       headers,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AgentError, formatSse, lastEventId } from '@sutazai/agent-kit';
 import { routeJob, type MeshContext } from '../mesh-context.js';
-import { callAgent, forwardHeaders, relayAnswer } from '../upstream.js';
+import { forwardHeaders, relayAnswer } from '../upstream.js';
 
 /**
  * `GET /v1/jobs/{id}/events`: relays the agent's event stream. Events pass unchanged but for the
@@ -13,10 +13,10 @@ export function registerEventRoutes(app: FastifyInstance, ctx: MeshContext): voi
   const { registry, config } = ctx;
 
   app.get('/v1/jobs/:job_id/events', async (req, reply) => {
-    const job = routeJob(req, registry);
+    const job = await routeJob(req, registry);
     const after = lastEventId(req);
     // Errors (unknown job, other tenant, agent down) are answered as problems before the stream starts.
-    const record = await callAgent(ctx.fetch, job.agent, job.client.baseUrl, {
+    const record = await registry.call(job.agent, {
       method: 'GET',
       path: job.path,
       headers: forwardHeaders(req),

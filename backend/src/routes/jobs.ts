@@ -2,21 +2,23 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_AGENT } from '../config.js';
 import { routeJob, type MeshContext } from '../mesh-context.js';
 import { MeshJobRequest, parseBody } from '../mesh-schemas.js';
-import { callAgent, forwardHeaders, preferWaitS, relayAnswer } from '../upstream.js';
+import { forwardHeaders, preferWaitS, relayAnswer } from '../upstream.js';
 
 /**
  * `POST /v1/jobs` (routed by `agent`), and `GET`, cancel and `DELETE` of a job (routed by the
- * agent prefix of its mesh id). Agents answer; the mesh passes the answer on with mesh ids.
+ * agent prefix of its mesh id) — each to a live replica of the agent, any of which can answer for
+ * any of its jobs. Agents answer; the mesh passes the answer on with mesh ids.
  */
 export function registerJobRoutes(app: FastifyInstance, ctx: MeshContext): void {
   const { registry, config } = ctx;
 
   app.post('/v1/jobs', async (req, reply) => {
     const { agent = DEFAULT_AGENT, ...request } = parseBody(MeshJobRequest, req.body);
-    const client = registry.client(agent);
+    await registry.knows(agent);
+    registry.client(agent); // an unknown agent is not_found before anything is sent
     const kind = request.kind ?? (await registry.defaultKind(agent, config.upstreamTimeoutMs));
     const headers = forwardHeaders(req);
-    const answer = await callAgent(ctx.fetch, agent, client.baseUrl, {
+    const answer = await registry.call(agent, {
       method: 'POST',
       path: '/v1/jobs',
       headers,
@@ -29,8 +31,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: MeshContext): void 
   const forward =
     (method: 'GET' | 'POST' | 'DELETE', suffix = '') =>
     async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-      const job = routeJob(req, registry);
-      const answer = await callAgent(ctx.fetch, job.agent, job.client.baseUrl, {
+      const job = await routeJob(req, registry);
+      const answer = await registry.call(job.agent, {
         method,
         path: job.path + suffix,
         headers: forwardHeaders(req),

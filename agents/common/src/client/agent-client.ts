@@ -13,10 +13,16 @@ import { noopLogger } from '../ports/logger.js';
 import type { CheckResult, DependencyCheck } from '../ports/readiness.js';
 import { readJobEvents } from './sse-reader.js';
 
+/** Where an agent is: a fixed base URL, or a resolver asked before every request. */
+export type BaseUrl = string | (() => string | Promise<string>);
+
 /** Options of {@link AgentClient}. */
 export interface AgentClientOptions {
-  /** e.g. `http://127.0.0.1:11002` */
-  baseUrl: string;
+  /**
+   * e.g. `http://127.0.0.1:11002`, or a resolver evaluated per request (e.g. a live replica from
+   * the registry). A resolver that throws a retryable error is retried like an unreachable agent.
+   */
+  baseUrl: BaseUrl;
   /** Agent name (readiness check is named `agent:<name>`). */
   name: string;
   fetch?: typeof fetch;
@@ -71,11 +77,15 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
 export class AgentClient {
   private readonly fetch: typeof fetch;
   private readonly log: Logger;
-  readonly baseUrl: string;
+  private readonly resolve: () => string | Promise<string>;
+  /** The fixed base URL; undefined when it is resolved per request. */
+  readonly baseUrl: string | undefined;
   readonly name: string;
 
   constructor(opts: AgentClientOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    const fixed = typeof opts.baseUrl === 'string' ? opts.baseUrl.replace(/\/+$/, '') : undefined;
+    this.baseUrl = fixed;
+    this.resolve = fixed === undefined ? (opts.baseUrl as () => string | Promise<string>) : () => fixed;
     this.name = opts.name;
     this.fetch = opts.fetch ?? globalThis.fetch;
     this.log = opts.log ?? noopLogger;
@@ -91,7 +101,7 @@ export class AgentClient {
       ...(req.maxAttempts ? { max_attempts: req.maxAttempts } : {}),
     });
     return this.withRetry(req, async (signal) => {
-      const res = await this.fetch(`${this.baseUrl}/v1/jobs`, {
+      const res = await this.fetch(`${await this.url()}/v1/jobs`, {
         method: 'POST',
         headers: {
           ...this.headers(req),
@@ -118,7 +128,7 @@ export class AgentClient {
   /** The job record. */
   async get(jobId: string, ctx: CallContext): Promise<JobRecord> {
     return this.withRetry(ctx, async (signal) => {
-      const res = await this.fetch(`${this.baseUrl}/v1/jobs/${encodeURIComponent(jobId)}`, {
+      const res = await this.fetch(`${await this.url()}/v1/jobs/${encodeURIComponent(jobId)}`, {
         headers: this.headers(ctx),
         signal,
       });
@@ -129,7 +139,7 @@ export class AgentClient {
 
   /** Asks the agent to cancel a job; a job that already ended is not an error. */
   async cancel(jobId: string, ctx: Omit<CallContext, 'deadlineAt'>): Promise<void> {
-    const res = await this.fetch(`${this.baseUrl}/v1/jobs/${encodeURIComponent(jobId)}/cancel`, {
+    const res = await this.fetch(`${await this.url()}/v1/jobs/${encodeURIComponent(jobId)}/cancel`, {
       method: 'POST',
       headers: this.headers(ctx),
       signal: AbortSignal.timeout(5000),
@@ -149,7 +159,7 @@ export class AgentClient {
         const res = await this.withRetry(
           ctx,
           async (signal) => {
-            const r = await this.fetch(`${this.baseUrl}/v1/jobs/${encodeURIComponent(jobId)}/events`, {
+            const r = await this.fetch(`${await this.url()}/v1/jobs/${encodeURIComponent(jobId)}/events`, {
               headers: { ...this.headers(ctx), accept: 'text/event-stream', 'last-event-id': String(last) },
               signal,
             });
@@ -202,7 +212,9 @@ export class AgentClient {
 
   /** The agent's descriptor. */
   async descriptor(signal?: AbortSignal): Promise<AgentDescriptor> {
-    const res = await this.fetch(`${this.baseUrl}/v1/agent`, { signal: signal ?? AbortSignal.timeout(5000) });
+    const res = await this.fetch(`${await this.url()}/v1/agent`, {
+      signal: signal ?? AbortSignal.timeout(5000),
+    });
     if (!res.ok) throw await this.problemError(res);
     return AgentDescriptor.parse(await res.json());
   }
@@ -213,7 +225,7 @@ export class AgentClient {
       name: `agent:${this.name}`,
       check: async (signal): Promise<CheckResult> => {
         try {
-          const res = await this.fetch(`${this.baseUrl}/ready`, { signal });
+          const res = await this.fetch(`${await this.url()}/ready`, { signal });
           if (res.ok) return { ok: true };
           const body = (await res.json().catch(() => ({}))) as { detail?: string };
           return { ok: false, detail: body.detail ?? `HTTP ${res.status}` };
@@ -224,12 +236,21 @@ export class AgentClient {
     };
   }
 
+  /** The base URL for the next request (asks the resolver when there is one). */
+  async url(): Promise<string> {
+    const url = await this.resolve();
+    return url.replace(/\/+$/, '');
+  }
+
   private async tail(jobId: string, ctx: CallContext, after: number): Promise<JobEvent[]> {
     const out: JobEvent[] = [];
-    const res = await this.fetch(`${this.baseUrl}/v1/jobs/${encodeURIComponent(jobId)}/events`, {
-      headers: { ...this.headers(ctx), 'last-event-id': String(after) },
-      signal: AbortSignal.timeout(5000),
-    });
+    // Retried like any read: with a resolver, the replica asked may be another than the last one.
+    const res = await this.withRetry(ctx, async (signal) =>
+      this.fetch(`${await this.url()}/v1/jobs/${encodeURIComponent(jobId)}/events`, {
+        headers: { ...this.headers(ctx), 'last-event-id': String(after) },
+        signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]),
+      }),
+    );
     if (res.ok && res.body) for await (const ev of readJobEvents(res.body)) out.push(ev);
     return out;
   }
