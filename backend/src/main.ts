@@ -6,6 +6,7 @@ import {
   REPO_ROOT,
   createLogger,
   createRedisAgentRegistry,
+  exitOnSignals,
   readBuildInfo,
 } from '@sutazai/agent-kit';
 import { loadMeshConfig, type MeshConfig } from './config.js';
@@ -47,27 +48,11 @@ const mesh = buildMesh({
   ...(replicas ? { replicas } : {}),
 });
 
-let stopping = false;
-const shutdown = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
+exitOnSignals(logger, config.shutdownGraceMs + 5000, async () => {
   mesh.stop();
-  const hardStop = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
-  hardStop.unref();
-  void mesh
-    .close()
-    .then(() => replicas?.close())
-    .then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-};
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
+  await mesh.close();
+  await replicas?.close();
+});
 
 const url = await mesh.app.listen({ port: config.port, host: config.host });
 logger.info(

@@ -45,7 +45,7 @@ export {
 export { readBuildInfo, type BuildInfo } from './service/build-info.js';
 export { createHttpApp, type HttpAppOptions } from './service/http-app.js';
 export { sendProblem } from './service/http-errors.js';
-export { formatSse, streamJobEvents, lastEventId } from './service/sse.js';
+export { formatSse, streamJobEvents, lastEventId, openEventStream } from './service/sse.js';
 export { checkReadiness, type ReadinessReport } from './service/readiness.js';
 export {
   runAgent,
@@ -72,3 +72,5 @@ export {
 } from './adapters/backend-from-config.js';
 export { Passage } from './contract/passage.js';
 export { modelDependencies } from './adapters/ollama/model-dependencies.js';
+export { exitOnSignals } from './service/shutdown.js';
+export { sleep } from './util/sleep.js';

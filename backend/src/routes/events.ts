@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AgentError, formatSse, lastEventId } from '@sutazai/agent-kit';
+import { AgentError, formatSse, lastEventId, openEventStream } from '@sutazai/agent-kit';
 import { routeJob, type MeshContext } from '../mesh-context.js';
 import { forwardHeaders, relayAnswer } from '../upstream.js';
 
@@ -24,16 +24,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: MeshContext): voi
     });
     if (record.status !== 200) return relayAnswer(req, reply, job.agent, record);
 
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-      connection: 'keep-alive',
-      'x-trace-id': req.trace.traceId,
-    });
-    res.write('retry: 1000\n\n');
+    const res = openEventStream(req, reply);
     const abort = new AbortController();
     ctx.streams.add(abort);
     res.on('close', () => abort.abort(new AgentError('cancelled', { detail: 'client closed the stream' })));

@@ -12,6 +12,7 @@ import type { Logger } from '../ports/logger.js';
 import { noopLogger } from '../ports/logger.js';
 import type { CheckResult, DependencyCheck } from '../ports/readiness.js';
 import { readJobEvents } from './sse-reader.js';
+import { sleep } from '../util/sleep.js';
 
 /** Where an agent is: a fixed base URL, or a resolver asked before every request. */
 export type BaseUrl = string | (() => string | Promise<string>);
@@ -53,20 +54,6 @@ export interface RunOptions {
   /** Every event of the child job, in order, each once (also across reconnects). */
   onEvent?: (event: JobEvent) => void | Promise<void>;
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason as Error);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
  * Client of an agent's job API, used between services: submits with an idempotency key and the

@@ -18,6 +18,7 @@ import {
 import { createRedisAgentRegistry } from '../registry/redis-agent-registry.js';
 import type { AgentDefinition } from './agent-definition.js';
 import { readBuildInfo } from './build-info.js';
+import { exitOnSignals } from './shutdown.js';
 import { createAgentService, type AgentService } from './create-service.js';
 
 /** The repository root (for build info), found from this file's location. */
@@ -192,30 +193,16 @@ export async function runAgent(
   });
   let announcement: Announcement | undefined;
   let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
+  exitOnSignals(logger, config.shutdownGraceMs + 5000, async () => {
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const hardStop = setTimeout(() => process.exit(1), config.shutdownGraceMs + 5000);
-    hardStop.unref();
     // Leave the registry first, so callers stop picking this replica while it drains.
-    const withdrawn = (announcement?.withdraw() ?? Promise.resolve()).catch((err: unknown) =>
+    await (announcement?.withdraw() ?? Promise.resolve()).catch((err: unknown) =>
       logger.warn({ err }, 'registry withdraw failed; the entry expires with its TTL'),
     );
-    void withdrawn
-      .then(() => service.close(config.shutdownGraceMs))
-      .then(() => built.close?.())
-      .then(() => registry?.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+    await service.close(config.shutdownGraceMs);
+    await built.close?.();
+    await registry?.close();
+  });
   await service.app.listen({ port: config.port, host: config.host });
   service.engine.start();
   const port = (service.app.server.address() as AddressInfo).port;

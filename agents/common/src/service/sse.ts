@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AgentError } from '../contract/errors.js';
 import { TERMINAL_EVENT_TYPES, isTerminal, type JobEvent, type JobRecord } from '../contract/schemas.js';
@@ -20,6 +21,24 @@ export function formatSse(ev: JobEvent): string {
   return `id: ${ev.id}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev)}\n\n`;
 }
 
+/**
+ * Takes over the response and starts a `text/event-stream`: no caching, no proxy buffering, the
+ * request's trace id, and a 1 s reconnect hint for clients.
+ */
+export function openEventStream(req: FastifyRequest, reply: FastifyReply): ServerResponse {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    connection: 'keep-alive',
+    'x-trace-id': req.trace.traceId,
+  });
+  res.write('retry: 1000\n\n');
+  return res;
+}
+
 /** Where the stream reads from: a job's event log and its record (to know whether it has ended). */
 export interface SseSource {
   events: EventLog;
@@ -38,16 +57,7 @@ export async function streamJobEvents(
   source: SseSource,
   heartbeatMs: number,
 ): Promise<void> {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    'x-accel-buffering': 'no',
-    connection: 'keep-alive',
-    'x-trace-id': req.trace.traceId,
-  });
-  res.write('retry: 1000\n\n');
+  const res = openEventStream(req, reply);
 
   let lastSent = afterId;
   let live = false;

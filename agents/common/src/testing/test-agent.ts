@@ -1,27 +1,15 @@
 import { z } from 'zod';
 import { AgentError } from '../contract/errors.js';
 import { defineKind, type AgentDefinition } from '../service/agent-definition.js';
+import { sleep } from '../util/sleep.js';
+
+/** Waits `ms` unless the signal aborts first. */
+export { sleep };
 
 /** Side effects of the test agent, to count executions (effectively-once checks). */
 export interface TestAgentProbe {
   executions: Map<string, number>;
   started: string[];
-}
-
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason as Error);
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
