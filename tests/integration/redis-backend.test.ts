@@ -107,7 +107,7 @@ describeWithServer('redis backend behaviour', 'Redis', await probeRedis(), () =>
       ['store.create', () => backend.store.create(record())],
       ['queue.add', () => backend.queue.add(item(), { maxDepth: 10 })],
       ['queue.depth', () => backend.queue.depth()],
-      ['idempotency.claim', () => backend.idempotency.claim(`k-${randomUUID()}`, 'fp', 60_000)],
+      ['idempotency.claim', () => backend.idempotency.claim(`k-${randomUUID()}`, 'fp', 60_000, randomUUID())],
       ['events.append', () => backend.events.append(job.job_id, { type: 'log', data: {} })],
       ['events.subscribe', () => backend.events.subscribe(job.job_id, () => undefined)],
       ['dlq.list', () => backend.dlq.list({ limit: 5 })],

@@ -70,6 +70,7 @@ export interface AgentConfig {
   readonly defaultDeadlineMs: number;
   readonly bodyLimitBytes: number;
   readonly idempotencyTtlS: number;
+  readonly idempotencyPendingLeaseMs: number;
   readonly tenantRatePerS: number;
   readonly tenantBurst: number;
   readonly shutdownGraceMs: number;
@@ -102,6 +103,7 @@ const SPEC = {
   defaultDeadlineMs: { env: 'AGENT_DEFAULT_DEADLINE_MS', p: int(1, 86_400_000), def: 60_000 },
   bodyLimitBytes: { env: 'AGENT_BODY_LIMIT_BYTES', p: int(1024, 100 * 1024 * 1024), def: 1024 * 1024 },
   idempotencyTtlS: { env: 'IDEMPOTENCY_TTL_S', p: int(1, 30 * 86_400), def: 86_400 },
+  idempotencyPendingLeaseMs: { env: 'IDEMPOTENCY_PENDING_LEASE_MS', p: int(100, 600_000), def: 5000 },
   tenantRatePerS: { env: 'TENANT_RATE_PER_S', p: num(0, 1_000_000), def: 0 },
   tenantBurst: { env: 'TENANT_BURST', p: int(1, 1_000_000), def: 100 },
   shutdownGraceMs: { env: 'SHUTDOWN_GRACE_MS', p: int(0, 600_000), def: 10_000 },

@@ -29,7 +29,12 @@ export interface EngineOptions {
   idempotencyTtlS: number;
   tenantRatePerS: number;
   tenantBurst: number;
+  /** How long a pending Idempotency-Key claim protects a request in flight (default 5 s). */
+  idempotencyPendingLeaseMs?: number;
 }
+
+/** Default of {@link EngineOptions.idempotencyPendingLeaseMs}. */
+export const DEFAULT_PENDING_LEASE_MS = 5000;
 
 /** A validated submission. */
 export interface Submission {
@@ -138,27 +143,15 @@ export class JobEngine {
     const wait = async (r: SubmitResult): Promise<SubmitResult> =>
       sub.waitS ? this.waitIfAsked(r, sub.waitS) : r;
 
+    const jobId = randomUUID();
     let claimedKey: string | undefined;
     if (sub.idempotencyKey !== undefined) {
       const key = scopeKey(this.agent.name, sub.tenantId, sub.idempotencyKey);
       // The deadline is not part of what the request asks for: a redriven or retried parent
       // re-sends the same step with a new deadline and must reach the same job.
       const { deadline_ms: _budget, deadline_at: _until, ...identity } = sub.body;
-      const fp = fingerprint(identity);
-      const claim = await this.backend.idempotency.claim(key, fp, this.opts.idempotencyTtlS * 1000);
-      if (!claim.claimed) {
-        const { entry } = claim;
-        if (entry.fingerprint !== fp) throw new AgentError('idempotency_key_mismatch');
-        if (entry.state === 'pending' || !entry.jobId || !entry.response) {
-          throw new AgentError('idempotency_key_in_use', { retryAfterS: 1 });
-        }
-        return wait({
-          status: 202,
-          body: entry.response.body as JobAccepted,
-          jobId: entry.jobId,
-          replayed: true,
-        });
-      }
+      const replay = await this.claimKey(key, fingerprint(identity), jobId, sub.tenantId);
+      if (replay) return wait(replay);
       claimedKey = key;
     }
 
@@ -170,7 +163,7 @@ export class JobEngine {
           detail: 'tenant submission rate exceeded',
         });
       }
-      const record = this.newRecord(sub, kind, now, deadlineAt);
+      const record = this.newRecord(sub, kind, now, deadlineAt, jobId);
       await this.backend.store.create(record);
       // `job.queued` goes in before the item can reach a worker, so it is always event 1. A refused
       // intake deletes the record, and its events with it: nothing is left half-written.
@@ -212,8 +205,51 @@ export class JobEngine {
       claimedKey = undefined;
       return await wait({ status: 202, body, jobId: record.job_id, replayed: false });
     } finally {
-      if (claimedKey) await this.backend.idempotency.release(claimedKey);
+      if (claimedKey) {
+        // If this fails too (the store is down), the claim stays pending and a retry takes it over
+        // once the pending lease has passed.
+        await this.backend.idempotency.release(claimedKey, jobId).catch((err: unknown) => {
+          this.log.warn({ err, job_id: jobId }, 'could not release an idempotency claim');
+        });
+      }
     }
+  }
+
+  /**
+   * Claims an Idempotency-Key for `jobId`. Returns the replayed answer when the key already names a
+   * job, undefined when this request now holds the key. A pending claim older than the pending lease
+   * belongs to a request that died mid-intake: its job is replayed if its record was written, else
+   * the claim is taken over.
+   */
+  private async claimKey(
+    key: string,
+    fp: string,
+    jobId: string,
+    tenantId: string,
+  ): Promise<SubmitResult | undefined> {
+    const ttl = this.opts.idempotencyTtlS * 1000;
+    for (let round = 0; round < 2; round++) {
+      const claim = await this.backend.idempotency.claim(key, fp, ttl, jobId);
+      if (claim.claimed) return undefined;
+      const { entry } = claim;
+      if (entry.fingerprint !== fp) throw new AgentError('idempotency_key_mismatch');
+      if (entry.state === 'completed' && entry.jobId && entry.response) {
+        return { status: 202, body: entry.response.body as JobAccepted, jobId: entry.jobId, replayed: true };
+      }
+      const lease = this.opts.idempotencyPendingLeaseMs ?? DEFAULT_PENDING_LEASE_MS;
+      const stale = entry.claimedAt !== undefined && this.now() - entry.claimedAt > lease;
+      if (!stale || !entry.jobId) break;
+      const rec = await this.backend.store.get(entry.jobId);
+      if (rec && rec.tenant_id === tenantId) {
+        const body = this.accepted(rec);
+        await this.backend.idempotency
+          .complete(key, { jobId: rec.job_id, response: { status: 202, body } }, ttl)
+          .catch(() => undefined);
+        return { status: 202, body, jobId: rec.job_id, replayed: true };
+      }
+      await this.backend.idempotency.release(key, entry.jobId);
+    }
+    throw new AgentError('idempotency_key_in_use', { retryAfterS: 1 });
   }
 
   /** The job as its tenant sees it; another tenant's job is `job_not_found`. */
@@ -333,10 +369,16 @@ export class JobEngine {
     return deadline;
   }
 
-  private newRecord(sub: Submission, kind: AnyKind, now: number, deadlineAt: number): JobRecord {
+  private newRecord(
+    sub: Submission,
+    kind: AnyKind,
+    now: number,
+    deadlineAt: number,
+    jobId: string,
+  ): JobRecord {
     const rec: JobRecord = {
       schema: SCHEMA_VERSION,
-      job_id: randomUUID(),
+      job_id: jobId,
       agent: this.agent.name,
       kind: sub.body.kind,
       tenant_id: sub.tenantId,

@@ -83,25 +83,32 @@ export interface IdempotencyEntry {
   fingerprint: string;
   /** `pending` while the first request is in flight; `completed` once its response is stored. */
   state: 'pending' | 'completed';
+  /** The job the key is bound to: set by the claim, before any record exists. */
   jobId?: string;
+  /** Epoch ms of the claim, so a claim whose request died can be told from one still in flight. */
+  claimedAt?: number;
   response?: { status: number; body: unknown };
 }
 
 /** Result of {@link IdempotencyStore.claim}. */
 export type IdempotencyClaim = { claimed: true } | { claimed: false; entry: IdempotencyEntry };
 
-/** Idempotency-Key records (IETF httpapi-idempotency-key-header). Keys arrive already tenant-scoped. */
+/**
+ * Idempotency-Key records (IETF httpapi-idempotency-key-header). Keys arrive already tenant-scoped.
+ * A claim binds the key to a job id up front; `complete` and `release` act only for that job id, so
+ * a request whose claim was taken over can neither complete nor drop its successor's claim.
+ */
 export interface IdempotencyStore {
-  /** Atomically claims the key for this request fingerprint, or returns who holds it. */
-  claim(scopedKey: string, fingerprint: string, ttlMs: number): Promise<IdempotencyClaim>;
-  /** Stores the response of the request that holds the claim. */
+  /** Atomically claims the key for this request fingerprint and job id, or returns who holds it. */
+  claim(scopedKey: string, fingerprint: string, ttlMs: number, jobId: string): Promise<IdempotencyClaim>;
+  /** Stores the response of the request that holds the claim for `entry.jobId`. */
   complete(
     scopedKey: string,
     entry: { jobId: string; response: { status: number; body: unknown } },
     ttlMs: number,
   ): Promise<void>;
-  /** Forgets a pending claim (the request was refused, so a retry may run it). */
-  release(scopedKey: string): Promise<void>;
+  /** Forgets a pending claim held for `jobId` (the request was refused, so a retry may run it). */
+  release(scopedKey: string, jobId: string): Promise<void>;
 }
 
 /** One unit of work in the queue: a pointer to a job record. */

@@ -307,53 +307,82 @@ export function runJobBackendConformance(
     });
 
     describe('idempotency', () => {
-      it('lets exactly one of 50 concurrent claims win', async () => {
+      it('lets exactly one of 50 concurrent claims win, binding the key to its job id', async () => {
         const key = `conformance:${randomUUID()}`;
-        const claims = await Promise.all(
-          range(1, 50).map(() => backend.idempotency.claim(key, 'fp-a', 60_000)),
-        );
+        const ids = range(1, 50).map(() => randomUUID());
+        const before = Date.now();
+        const claims = await Promise.all(ids.map((id) => backend.idempotency.claim(key, 'fp-a', 60_000, id)));
         expect(claims.filter((c) => c.claimed)).toHaveLength(1);
-        for (const c of claims)
-          if (!c.claimed) expect(c.entry).toMatchObject({ fingerprint: 'fp-a', state: 'pending' });
-        expect((await backend.idempotency.claim(`conformance:${randomUUID()}`, 'fp-a', 60_000)).claimed).toBe(
-          true,
+        const winner = ids[claims.findIndex((c) => c.claimed)];
+        for (const c of claims) {
+          if (c.claimed) continue;
+          expect(c.entry).toMatchObject({ fingerprint: 'fp-a', state: 'pending', jobId: winner });
+          expect(c.entry.claimedAt).toBeGreaterThanOrEqual(before - 1000);
+          expect(c.entry.claimedAt).toBeLessThanOrEqual(Date.now() + 1000);
+        }
+        const other = await backend.idempotency.claim(
+          `conformance:${randomUUID()}`,
+          'fp-a',
+          60_000,
+          randomUUID(),
         );
+        expect(other.claimed).toBe(true);
       });
 
       it('stores the completed response for later claims', async () => {
         const key = `conformance:${randomUUID()}`;
         const jobId = randomUUID();
         const response = { status: 202, body: { job_id: jobId, status: 'queued', nested: { a: [1, 2] } } };
-        await backend.idempotency.claim(key, 'fp-a', 60_000);
+        await backend.idempotency.claim(key, 'fp-a', 60_000, jobId);
         await backend.idempotency.complete(key, { jobId, response }, 60_000);
-        expect(await backend.idempotency.claim(key, 'fp-b', 60_000)).toEqual({
+        const again = await backend.idempotency.claim(key, 'fp-b', 60_000, randomUUID());
+        expect(again).toMatchObject({
           claimed: false,
           entry: { fingerprint: 'fp-a', state: 'completed', jobId, response },
         });
       });
 
+      it('completes and releases only for the job id that holds the claim', async () => {
+        const key = `conformance:${randomUUID()}`;
+        const holder = randomUUID();
+        await backend.idempotency.claim(key, 'fp-a', 60_000, holder);
+        await backend.idempotency.release(key, 'someone-else');
+        await backend.idempotency.complete(
+          key,
+          { jobId: 'someone-else', response: { status: 202, body: 1 } },
+          60_000,
+        );
+        const still = await backend.idempotency.claim(key, 'fp-a', 60_000, randomUUID());
+        expect(still).toMatchObject({ claimed: false, entry: { state: 'pending', jobId: holder } });
+        await backend.idempotency.release(key, holder);
+        expect((await backend.idempotency.claim(key, 'fp-b', 60_000, 'j1')).claimed).toBe(true);
+      });
+
       it('release forgets a pending claim but not a completed one', async () => {
         const key = `conformance:${randomUUID()}`;
-        await backend.idempotency.claim(key, 'fp-a', 60_000);
-        await backend.idempotency.release(key);
-        expect(await backend.idempotency.claim(key, 'fp-b', 60_000)).toEqual({ claimed: true });
+        await backend.idempotency.claim(key, 'fp-a', 60_000, 'j0');
+        await backend.idempotency.release(key, 'j0');
+        expect(await backend.idempotency.claim(key, 'fp-b', 60_000, 'j1')).toEqual({ claimed: true });
         await backend.idempotency.complete(
           key,
           { jobId: 'j1', response: { status: 202, body: null } },
           60_000,
         );
-        await backend.idempotency.release(key);
-        const again = await backend.idempotency.claim(key, 'fp-c', 60_000);
-        expect(again).toMatchObject({ claimed: false, entry: { state: 'completed', fingerprint: 'fp-b' } });
+        await backend.idempotency.release(key, 'j1');
+        const again = await backend.idempotency.claim(key, 'fp-c', 60_000, 'j2');
+        expect(again).toMatchObject({
+          claimed: false,
+          entry: { state: 'completed', fingerprint: 'fp-b', jobId: 'j1' },
+        });
       });
 
       it('expires a claim after its ttl, not before', async () => {
         const key = `conformance:${randomUUID()}`;
         const claimedAt = Date.now();
-        expect((await backend.idempotency.claim(key, 'fp-a', 300)).claimed).toBe(true);
-        expect((await backend.idempotency.claim(key, 'fp-b', 300)).claimed).toBe(false);
+        expect((await backend.idempotency.claim(key, 'fp-a', 300, 'j1')).claimed).toBe(true);
+        expect((await backend.idempotency.claim(key, 'fp-b', 300, 'j2')).claimed).toBe(false);
         await vi.waitFor(
-          async () => expect((await backend.idempotency.claim(key, 'fp-c', 60_000)).claimed).toBe(true),
+          async () => expect((await backend.idempotency.claim(key, 'fp-c', 60_000, 'j3')).claimed).toBe(true),
           WAIT,
         );
         expect(Date.now() - claimedAt).toBeGreaterThanOrEqual(280);
@@ -361,15 +390,15 @@ export function runJobBackendConformance(
 
       it('expires a completed entry after the ttl given to complete', async () => {
         const key = `conformance:${randomUUID()}`;
-        await backend.idempotency.claim(key, 'fp-a', 60_000);
+        await backend.idempotency.claim(key, 'fp-a', 60_000, 'j1');
         await backend.idempotency.complete(
           key,
           { jobId: 'j1', response: { status: 200, body: { ok: true } } },
           200,
         );
-        expect((await backend.idempotency.claim(key, 'fp-b', 60_000)).claimed).toBe(false);
+        expect((await backend.idempotency.claim(key, 'fp-b', 60_000, 'j2')).claimed).toBe(false);
         await vi.waitFor(
-          async () => expect((await backend.idempotency.claim(key, 'fp-b', 60_000)).claimed).toBe(true),
+          async () => expect((await backend.idempotency.claim(key, 'fp-b', 60_000, 'j3')).claimed).toBe(true),
           WAIT,
         );
       });

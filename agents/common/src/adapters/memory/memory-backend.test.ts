@@ -104,13 +104,13 @@ describe('memory backend', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     let clock = 0;
     const b = (backend = createMemoryBackend({ agent: 'a', now: () => clock, sweepIntervalMs: 100 }));
-    await b.idempotency.claim('k1', 'fp', 500);
-    await b.idempotency.claim('k2', 'fp', 5_000);
+    await b.idempotency.claim('k1', 'fp', 500, 'j1');
+    await b.idempotency.claim('k2', 'fp', 5_000, 'j2');
     clock = 600;
     expect(b.stats().idempotencyKeys).toBe(2);
     vi.advanceTimersByTime(100);
     expect(b.stats().idempotencyKeys).toBe(1);
-    expect((await b.idempotency.claim('k2', 'fp', 500)).claimed).toBe(false);
+    expect((await b.idempotency.claim('k2', 'fp', 500, 'j3')).claimed).toBe(false);
   });
 
   it('drops a job’s events when its record is deleted', async () => {

@@ -12,11 +12,15 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
 
   constructor(private readonly now: () => number) {}
 
-  claim(scopedKey: string, fingerprint: string, ttlMs: number): Promise<IdempotencyClaim> {
+  claim(scopedKey: string, fingerprint: string, ttlMs: number, jobId: string): Promise<IdempotencyClaim> {
     return settle((): IdempotencyClaim => {
       const held = this.live(scopedKey);
       if (held !== undefined) return { claimed: false, entry: copyJson(held.entry) };
-      this.keys.set(scopedKey, { entry: { fingerprint, state: 'pending' }, expiresAt: this.now() + ttlMs });
+      const now = this.now();
+      this.keys.set(scopedKey, {
+        entry: { fingerprint, state: 'pending', jobId, claimedAt: now },
+        expiresAt: now + ttlMs,
+      });
       return { claimed: true };
     });
   }
@@ -30,7 +34,7 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
       const held = this.live(scopedKey);
       // Without a live pending claim there is no fingerprint to store the response under (the
       // claim expired or was released), and a completed entry keeps its first response.
-      if (held === undefined || held.entry.state !== 'pending') return;
+      if (held === undefined || held.entry.state !== 'pending' || held.entry.jobId !== entry.jobId) return;
       held.entry = {
         fingerprint: held.entry.fingerprint,
         state: 'completed',
@@ -41,10 +45,10 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     });
   }
 
-  release(scopedKey: string): Promise<void> {
+  release(scopedKey: string, jobId: string): Promise<void> {
     return settle(() => {
       const held = this.live(scopedKey);
-      if (held?.entry.state === 'pending') this.keys.delete(scopedKey);
+      if (held?.entry.state === 'pending' && held.entry.jobId === jobId) this.keys.delete(scopedKey);
     });
   }
 

@@ -4,27 +4,32 @@ import { guardRedis } from './redis-errors.js';
 import type { RedisKeys } from './redis-keys.js';
 import { RedisScript, replyPairs } from './redis-script.js';
 
-/** KEYS: entry. ARGV: fingerprint, ttl ms. Nil when claimed; the holder's fields otherwise. */
+/** KEYS: entry. ARGV: fingerprint, ttl ms, job id. Nil when claimed; the holder's fields otherwise. */
 const CLAIM = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'state', 'pending')
+  local t = redis.call('TIME')
+  local now = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+  redis.call('HSET', KEYS[1], 'fingerprint', ARGV[1], 'state', 'pending', 'jobId', ARGV[3], 'claimedAt', now)
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return false
 end
 return redis.call('HGETALL', KEYS[1])
 `);
 
-/** KEYS: entry. ARGV: job id, response JSON, ttl ms. Only a live pending claim takes a response. */
+/** KEYS: entry. ARGV: job id, response JSON, ttl ms. Only the live pending claim of that job takes a response. */
 const COMPLETE = new RedisScript(`
 if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then return 0 end
+if redis.call('HGET', KEYS[1], 'jobId') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'completed', 'jobId', ARGV[1], 'response', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `);
 
-/** KEYS: entry. A completed entry stays: its response is what retries must get. */
+/** KEYS: entry. ARGV: job id. A completed entry stays: its response is what retries must get. */
 const RELEASE = new RedisScript(`
-if redis.call('HGET', KEYS[1], 'state') == 'pending' then redis.call('DEL', KEYS[1]) end
+if redis.call('HGET', KEYS[1], 'state') == 'pending' and redis.call('HGET', KEYS[1], 'jobId') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+end
 return 0
 `);
 
@@ -38,9 +43,14 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     private readonly keys: RedisKeys,
   ) {}
 
-  async claim(scopedKey: string, fingerprint: string, ttlMs: number): Promise<IdempotencyClaim> {
+  async claim(
+    scopedKey: string,
+    fingerprint: string,
+    ttlMs: number,
+    jobId: string,
+  ): Promise<IdempotencyClaim> {
     const reply = await guardRedis('idempotency claim', () =>
-      CLAIM.run(this.client, [this.keys.idempotency(scopedKey)], [fingerprint, ttlOf(ttlMs)]),
+      CLAIM.run(this.client, [this.keys.idempotency(scopedKey)], [fingerprint, ttlOf(ttlMs), jobId]),
     );
     if (reply === null) return { claimed: true };
     return { claimed: false, entry: decodeEntry(replyPairs(reply)) };
@@ -60,9 +70,9 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     );
   }
 
-  async release(scopedKey: string): Promise<void> {
+  async release(scopedKey: string, jobId: string): Promise<void> {
     await guardRedis('idempotency release', () =>
-      RELEASE.run(this.client, [this.keys.idempotency(scopedKey)], []),
+      RELEASE.run(this.client, [this.keys.idempotency(scopedKey)], [jobId]),
     );
   }
 }
@@ -79,8 +89,10 @@ function decodeEntry(fields: [string, string][]): IdempotencyEntry {
     state: values.get('state') === 'completed' ? 'completed' : 'pending',
   };
   const jobId = values.get('jobId');
+  const claimedAt = values.get('claimedAt');
   const response = values.get('response');
   if (jobId !== undefined) entry.jobId = jobId;
+  if (claimedAt !== undefined) entry.claimedAt = Number(claimedAt);
   if (response !== undefined) entry.response = JSON.parse(response) as { status: number; body: unknown };
   return entry;
 }
