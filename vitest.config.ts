@@ -17,7 +17,10 @@ export default defineConfig({
       { extends: true, test: { name: 'integration', include: ['tests/integration/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'] } },
       { extends: true, test: { name: 'security', include: ['tests/security/**/*.test.ts'] } },
-      { extends: true, test: { name: 'performance', include: ['tests/performance/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'performance', include: ['tests/performance/**/*.test.ts', 'bench/**/*.test.ts'] },
+      },
     ],
     coverage: {
       provider: 'v8',

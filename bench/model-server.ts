@@ -7,9 +7,7 @@
  * prints `{"url": …}` once listening, and takes `{"ttftMs": N, "tokenDelayMs": N}` lines on stdin to
  * change its latencies while running (answering `{"applied": …}`).
  */
-import { syncBuiltinESMExports } from 'node:module';
 import { createInterface } from 'node:readline';
-import timers from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startFakeOllama, type FakeOllamaOptions } from '@sutazai/agent-kit/testing';
 import { MODEL_PROFILES, respond, type ModelProfileName } from './lib/model-profile.js';
@@ -20,6 +18,8 @@ const { values } = parseArgs({
     'ttft-ms': { type: 'string' },
     'token-ms': { type: 'string' },
     model: { type: 'string', default: 'tinyllama' },
+    // Set by the bench, which talks to this process over stdin: when the bench is gone, so is this.
+    'exit-with-stdin': { type: 'boolean', default: false },
   },
 });
 const profileName = values.profile as ModelProfileName;
@@ -28,13 +28,6 @@ if (!profile) {
   process.stderr.write(`--profile must be one of ${Object.keys(MODEL_PROFILES).join(', ')}\n`);
   process.exit(2);
 }
-// Node runs a 0 ms timer after 1 ms at the soonest, so the fake's wait between tokens would cost
-// 1 ms a token even at zero latency — 60 ms an answer that the platform never spent. Zero waits
-// resolve at once here (the fake's `sleep` is the live ESM binding of this builtin export).
-const timerSleep = timers.setTimeout;
-timers.setTimeout = ((ms?: number, value?: unknown, options?: { signal?: AbortSignal }) =>
-  ms ? timerSleep(ms, value, options) : Promise.resolve(value)) as typeof timers.setTimeout;
-syncBuiltinESMExports();
 
 // The fake reads these per request, so changing them later changes the next request's latencies.
 const opts: FakeOllamaOptions = {
@@ -45,14 +38,19 @@ const opts: FakeOllamaOptions = {
   loadedOnStart: true,
 };
 const server = await startFakeOllama(opts);
-process.stdout.write(`${JSON.stringify({ url: server.url, ttftMs: opts.ttftMs, tokenDelayMs: opts.tokenDelayMs })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ url: server.url, ttftMs: opts.ttftMs, tokenDelayMs: opts.tokenDelayMs })}\n`,
+);
 
-createInterface({ input: process.stdin }).on('line', (line) => {
+const control = createInterface({ input: process.stdin });
+control.on('line', (line) => {
   try {
     const msg = JSON.parse(line) as { ttftMs?: unknown; tokenDelayMs?: unknown };
     if (typeof msg.ttftMs === 'number') opts.ttftMs = msg.ttftMs;
     if (typeof msg.tokenDelayMs === 'number') opts.tokenDelayMs = msg.tokenDelayMs;
-    process.stdout.write(`${JSON.stringify({ applied: { ttftMs: opts.ttftMs, tokenDelayMs: opts.tokenDelayMs } })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ applied: { ttftMs: opts.ttftMs, tokenDelayMs: opts.tokenDelayMs } })}\n`,
+    );
   } catch {
     process.stdout.write(`${JSON.stringify({ error: 'expected {"ttftMs": N, "tokenDelayMs": N}' })}\n`);
   }
@@ -60,3 +58,4 @@ createInterface({ input: process.stdin }).on('line', (line) => {
 const stop = (): void => void server.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+if (values['exit-with-stdin']) control.on('close', stop);

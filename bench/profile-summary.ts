@@ -59,20 +59,28 @@ export function summarizeProfile(p: CpuProfile): { totalMs: number; byFunction: 
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '25' } } });
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: 'string', default: '25' } },
+  });
   const top = Number(values.top);
   for (const target of positionals) {
     const files = statSync(target).isDirectory()
-      ? readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(target, f))
+      ? readdirSync(target)
+          .filter((f) => f.endsWith('.cpuprofile'))
+          .map((f) => join(target, f))
       : [target];
     for (const file of files) {
       const s = summarizeProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
       const busy = s.byGroup.filter(([g]) => g !== '(native / idle / gc)').reduce((a, [, ms]) => a + ms, 0);
-      console.log(`\n${file}: ${(s.totalMs / 1000).toFixed(1)} s profiled, ${(busy / 1000).toFixed(2)} s in JS`);
+      console.log(
+        `\n${file}: ${(s.totalMs / 1000).toFixed(1)} s profiled, ${(busy / 1000).toFixed(2)} s in JS`,
+      );
       console.log('  by package / folder (self time):');
       for (const [g, ms] of s.byGroup.slice(0, top)) console.log(`    ${ms.toFixed(0).padStart(7)} ms  ${g}`);
       console.log('  by function (self time):');
-      for (const [f, ms] of s.byFunction.slice(0, top)) console.log(`    ${ms.toFixed(0).padStart(7)} ms  ${f}`);
+      for (const [f, ms] of s.byFunction.slice(0, top))
+        console.log(`    ${ms.toFixed(0).padStart(7)} ms  ${f}`);
     }
   }
 }

@@ -13,3 +13,5 @@ process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`)
 const stop = (): void => void app.close().then(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+// The bench holds this process's stdin: when the bench is gone, so is this.
+process.stdin.on('end', stop).resume();

@@ -39,14 +39,19 @@ function latencies(run: LoadRun): number[] {
 
 /** The bare Fastify route driven by the bench's own client, as the agents are. */
 export async function measureFastify(plan: BaselinePlan, body: unknown): Promise<CeilingResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/baselines/fastify-server.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/baselines/fastify-server.ts')],
+    {
+      cwd: ROOT,
+      // Its stdin stays open while this process lives; the server exits when it closes.
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   try {
     if (!child.stdout) throw new Error('fastify baseline has no stdout');
     const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
+      createInterface({ input: child.stdout }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`fastify baseline exited (${code})`)));
     });
     const client = new LoopbackClient((JSON.parse(line) as { url: string }).url);
@@ -59,6 +64,8 @@ export async function measureFastify(plan: BaselinePlan, body: unknown): Promise
     const load = await closedLoop({ concurrency: plan.concurrency, durationMs: plan.durationMs, fire });
     client.close();
     const t = tally(load);
+    if (t.ok === 0)
+      throw new Error(`every request failed: ${JSON.stringify({ ...seq.notes, ...load.notes })}`);
     return {
       latency: { ...summarize(latencies(seq)), cdf: ecdf(latencies(seq), 120) },
       perS: t.okPerS,
@@ -99,7 +106,11 @@ export async function measureBullmq(plan: BaselinePlan, redisUrl: string): Promi
     const id = `j${n++}`;
     const done = new Promise<void>((resolve) => waiters.set(id, resolve));
     const t0 = performance.now();
-    await queue.add('job', { kind: 'plan.create', n }, { jobId: id, removeOnComplete: true, removeOnFail: true });
+    await queue.add(
+      'job',
+      { kind: 'plan.create', n },
+      { jobId: id, removeOnComplete: true, removeOnFail: true },
+    );
     await done;
     waiters.delete(id);
     const s = started.get(id);

@@ -15,7 +15,10 @@ import {
   type JobContext,
 } from '@sutazai/agent-kit';
 import { discoverAgents } from '../../scripts/lib/workspace.js';
-import { benchDocuments } from './corpus.js';
+import { benchDocuments, benchQuestions } from './corpus.js';
+import { closedLoop, sequential, tally } from './load.js';
+import type { ChainResult } from './results.js';
+import { ecdf, summarize } from './stats.js';
 
 /** The capabilities of the chain, by the capability name they offer. */
 const CHAIN = ['retrieve', 'plan', 'generate', 'verify'] as const;
@@ -69,7 +72,8 @@ export async function loadChain(env: Record<string, string>): Promise<Chain> {
       continue;
     }
     const mod = (await import(pkg.packageName)) as Record<string, unknown>;
-    const factory = mod[pkg.factory] as ((rt: AgentRuntime) => Promise<AgentFactoryResult> | AgentFactoryResult) | undefined;
+    const factory = mod[pkg.factory] as
+      ((rt: AgentRuntime) => Promise<AgentFactoryResult> | AgentFactoryResult) | undefined;
     if (typeof factory !== 'function') {
       missing.push(capability);
       continue;
@@ -112,7 +116,12 @@ export async function loadChain(env: Record<string, string>): Promise<Chain> {
       };
       const { plan } = await call('plan')('plan.create', {
         question,
-        context: passages.map((p) => ({ chunk_id: p.chunk_id, source: p.source, text: p.text, score: p.score })),
+        context: passages.map((p) => ({
+          chunk_id: p.chunk_id,
+          source: p.source,
+          text: p.text,
+          score: p.score,
+        })),
       });
       let feedback: string[] | undefined;
       for (let attempt = 0; ; attempt++) {
@@ -137,4 +146,46 @@ export async function loadChain(env: Record<string, string>): Promise<Chain> {
       rmSync(dataRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** Sizes of the chain measurement. */
+export interface ChainPlan {
+  n: number;
+  maxMs: number;
+  durationMs: number;
+  /** Answers in flight for the throughput figure (the pipelines' concurrency, to compare). */
+  concurrency: number;
+}
+
+/** The chain baseline: `n` answers one at a time (with each call's time), then answers/s. */
+export async function measureChain(modelUrl: string, plan: ChainPlan): Promise<ChainResult> {
+  const chain = await loadChain({ OLLAMA_BASE_URL: modelUrl, MODEL_ID: 'tinyllama', LOG_LEVEL: 'silent' });
+  try {
+    if (chain.missing.length) return { missing: chain.missing };
+    const questions = benchQuestions();
+    let i = 0;
+    const notes: Record<string, number> = {};
+    const fire = async (): Promise<{ outcome: 'ok' }> => {
+      const { verdict } = await chain.answer(questions[i++ % questions.length] ?? '');
+      notes[`verdict ${verdict}`] = (notes[`verdict ${verdict}`] ?? 0) + 1;
+      return { outcome: 'ok' };
+    };
+    await sequential(10, plan.maxMs, fire); // warm-up
+    chain.stepMs.clear();
+    const seq = await sequential(plan.n, plan.maxMs, fire);
+    const stepP50 = Object.fromEntries([...chain.stepMs].map(([kind, ms]) => [kind, summarize(ms).p50]));
+    const ms = seq.samples.filter((s) => s.outcome === 'ok').map((s) => s.ms);
+    const load = await closedLoop({ concurrency: plan.concurrency, durationMs: plan.durationMs, fire });
+    return {
+      missing: [],
+      latency: { ...summarize(ms), source: 'client', cdf: ecdf(ms, 120) },
+      perS: tally(load).okPerS,
+      concurrency: plan.concurrency,
+      notes,
+      stepP50,
+      ...(seq.samples.some((s) => s.outcome !== 'ok') ? { error: JSON.stringify(seq.notes) } : {}),
+    };
+  } finally {
+    await chain.close();
+  }
 }

@@ -51,7 +51,11 @@ export class LoopbackClient {
           const parts: Buffer[] = [];
           res.on('data', (b: Buffer) => parts.push(b));
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }),
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(parts).toString('utf8'),
+            }),
           );
           res.on('error', reject);
         },

@@ -60,8 +60,14 @@ export function classifyJobResponse(
   }
   if (rec.status === 'expired') return { outcome: 'expired', ...base, note: 'expired (deadline)' };
   // The detail says which step failed and why; ids and numbers are masked so notes stay countable.
-  const detail = (rec.error?.detail ?? '').replace(/[0-9a-f]{8}-[0-9a-f-]{27,}|\d+(\.\d+)?/gi, '#').slice(0, 140);
-  return { outcome: 'failed', ...base, note: `job ${rec.status ?? '?'} ${rec.error?.code ?? ''} ${detail}`.trim() };
+  const detail = (rec.error?.detail ?? '')
+    .replace(/[0-9a-f]{8}-[0-9a-f-]{27,}|\d+(\.\d+)?/gi, '#')
+    .slice(0, 140);
+  return {
+    outcome: 'failed',
+    ...base,
+    note: `job ${rec.status ?? '?'} ${rec.error?.code ?? ''} ${detail}`.trim(),
+  };
 }
 
 /** A {@link Fire} that submits `call` and waits for its end. */

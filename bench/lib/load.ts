@@ -53,7 +53,11 @@ async function timed(fire: Fire, startedAt: number, t0: number, run: LoadRun): P
   } catch (err) {
     attempt = { outcome: 'failed', note: `error: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const sample: LoadSample = { at: startedAt - t0, ms: performance.now() - startedAt, outcome: attempt.outcome };
+  const sample: LoadSample = {
+    at: startedAt - t0,
+    ms: performance.now() - startedAt,
+    outcome: attempt.outcome,
+  };
   if (attempt.queueMs !== undefined) sample.queueMs = attempt.queueMs;
   if (attempt.parts) sample.parts = attempt.parts;
   run.samples.push(sample);
@@ -93,6 +97,21 @@ export function sequential(n: number, maxMs: number, fire: Fire): Promise<LoadRu
 }
 
 /**
+ * One request at a time, taking turns between `fires` (a, b, a, b …), `n` rounds or until `maxMs`:
+ * a comparison of two routes in which both see the same machine at the same moments.
+ */
+export async function interleaved(n: number, maxMs: number, fires: Fire[]): Promise<LoadRun[]> {
+  const runs = fires.map(() => emptyRun());
+  const t0 = performance.now();
+  for (let i = 0; i < n && performance.now() - t0 < maxMs; i++) {
+    for (const [k, fire] of fires.entries()) await timed(fire, performance.now(), t0, runs[k] ?? emptyRun());
+  }
+  const elapsed = performance.now() - t0;
+  for (const r of runs) r.elapsedMs = elapsed;
+  return runs;
+}
+
+/**
  * Requests arriving at `ratePerS` for `durationMs`; at most `maxInFlight` outstanding (the rest are
  * counted as unsent). Waits up to `drainMs` for the last responses; those still missing then are
  * failures (`client gave up`).
@@ -110,7 +129,7 @@ export async function openLoop(opts: {
   const interval = 1000 / opts.ratePerS;
   const pending = new Set<Promise<void>>();
   const t0 = performance.now();
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     const now = performance.now();
     // Send everything whose scheduled time has come, each timed from that time.
     while (i < total && t0 + i * interval <= now) {

@@ -7,7 +7,10 @@ import type { MachineInfo } from './results.js';
 export function machineInfo(): MachineInfo {
   let gitSha = 'unknown';
   try {
-    gitSha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+    gitSha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .toString()
       .trim();
   } catch {

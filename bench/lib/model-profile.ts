@@ -77,7 +77,8 @@ export function agreeableJson(schema: Record<string, unknown>): unknown {
     if (v === 0) return 1;
     if (v === 'text') return 'The cited passage states this.';
     if (Array.isArray(v)) return v.map(agree);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, agree(x)]));
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, agree(x)]));
     return v;
   };
   return agree(exampleOf(schema, schema));
@@ -85,7 +86,8 @@ export function agreeableJson(schema: Record<string, unknown>): unknown {
 
 /** The model server's `respond` hook: JSON for structured output, else a grounded answer. */
 export function respond(req: FakeOllamaPrompt): string {
-  if (req.format === 'json') return JSON.stringify({ supported: true, reason: 'The cited passage states this.' });
+  if (req.format === 'json')
+    return JSON.stringify({ supported: true, reason: 'The cited passage states this.' });
   if (typeof req.format === 'object' && req.format !== null) {
     return JSON.stringify(agreeableJson(req.format as Record<string, unknown>));
   }

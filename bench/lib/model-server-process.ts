@@ -34,6 +34,7 @@ export async function startModelServer(profile: ModelProfile, model = 'tinyllama
       `--ttft-ms=${profile.ttftMs}`,
       `--token-ms=${profile.tokenDelayMs}`,
       `--model=${model}`,
+      '--exit-with-stdin',
     ],
     { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -59,13 +60,16 @@ export async function startModelServer(profile: ModelProfile, model = 'tinyllama
         });
         const ndjson = (await res.text()).trim().split('\n');
         fastest = Math.min(fastest, performance.now() - t0);
-        const tokens = (JSON.parse(ndjson[ndjson.length - 1] ?? '{}') as { eval_count?: number }).eval_count ?? 0;
+        const tokens =
+          (JSON.parse(ndjson[ndjson.length - 1] ?? '{}') as { eval_count?: number }).eval_count ?? 0;
         expected = p.ttftMs + Math.max(0, tokens - 1) * p.tokenDelayMs;
         if (expected > 0) break;
       }
       // Too fast: the latencies were ignored; too slow at zero: waits are not skipped (1 ms timers).
       if (fastest < expected * 0.9 || (expected === 0 && fastest > 20)) {
-        throw new Error(`model server does not honour its latencies: ${fastest.toFixed(1)} ms, ${expected} ms expected`);
+        throw new Error(
+          `model server does not honour its latencies: ${fastest.toFixed(1)} ms, ${expected} ms expected`,
+        );
       }
     },
     async stop() {

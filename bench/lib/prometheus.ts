@@ -109,7 +109,11 @@ export function histogramQuantile(h: Histogram, q: number): number {
 }
 
 /** Sum of a counter or gauge over the series whose labels include `match`. */
-export function valueOf(samples: readonly PromSample[], name: string, match: Record<string, string> = {}): number {
+export function valueOf(
+  samples: readonly PromSample[],
+  name: string,
+  match: Record<string, string> = {},
+): number {
   return samples.filter((s) => s.name === name && matches(s.labels, match)).reduce((a, s) => a + s.value, 0);
 }
 

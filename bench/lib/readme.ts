@@ -1,5 +1,6 @@
 /** Writes a run's results into bench/README.md, between markers, leaving the rest as it is. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import prettier from 'prettier';
 import { baselineTable, breakdownTable, problemLines, renderMarkdown, sloTable } from './report.js';
 import type { BenchResults } from './results.js';
 
@@ -33,17 +34,23 @@ export function resultsSection(r: BenchResults, chartPath: string): string {
     `**${breakdownTable(r).title}**`,
     '',
     renderMarkdown(breakdownTable(r)),
-    ...(notes.length ? ['', 'Notes from the run:', '', ...notes.map((n) => `- ${n.replace(/\n/g, ' ')}`)] : []),
+    ...(notes.length
+      ? ['', 'Notes from the run:', '', ...notes.map((n) => `- ${n.replace(/\n/g, ' ')}`)]
+      : []),
     END,
   ].join('\n');
 }
 
-/** Replaces the generated section of `file` (or appends one). */
-export function updateReadme(file: string, r: BenchResults, chartPath: string): void {
+/** Replaces the generated section of `file` (or appends one), formatted as the repo's prettier config says. */
+export async function updateReadme(file: string, r: BenchResults, chartPath: string): Promise<void> {
   const section = resultsSection(r, chartPath);
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark\n';
   const a = text.indexOf(START);
   const b = text.indexOf(END);
-  const next = a >= 0 && b > a ? `${text.slice(0, a)}${section}${text.slice(b + END.length)}` : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
+  const next =
+    a >= 0 && b > a
+      ? `${text.slice(0, a)}${section}${text.slice(b + END.length)}`
+      : `${text.trimEnd()}\n\n${section}\n`;
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(next, { ...options, filepath: file }));
 }

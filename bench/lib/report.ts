@@ -23,6 +23,11 @@ export function fmtPct(x: number | undefined, digits = 2): string {
   return x === undefined || !Number.isFinite(x) ? 'n/a' : `${(x * 100).toFixed(digits)} %`;
 }
 
+/** A multiple (`12.3×`), `n/a` when unknown. */
+export function fmtTimes(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(1)}×`;
+}
+
 /** A rate (`1234/s`), `n/a` when unknown. */
 export function fmtRate(x: number | undefined): string {
   if (x === undefined || !Number.isFinite(x)) return 'n/a';
@@ -45,7 +50,11 @@ function success(p: LoadPhase | undefined, target?: number): string {
   if (!p) return 'n/a';
   const t = p.tally;
   const ok = target === undefined || !Number.isFinite(t.successRate) ? undefined : t.successRate >= target;
-  const apart = [t.shed ? `${t.shed} shed` : '', t.expired ? `${t.expired} expired` : '', t.unsent ? `${t.unsent} unsent` : '']
+  const apart = [
+    t.shed ? `${t.shed} shed` : '',
+    t.expired ? `${t.expired} expired` : '',
+    t.unsent ? `${t.unsent} unsent` : '',
+  ]
     .filter(Boolean)
     .join(', ');
   return `${fmtPct(t.successRate)} of ${t.sent}${apart ? ` (${apart})` : ''}${mark(ok)}`;
@@ -66,22 +75,108 @@ interface RowDef {
 }
 
 const ROWS: RowDef[] = [
-  { what: 'Decision latency p50 / p99, zero-latency model', target: '≤ 2 ms p50', source: 'histogram', cell: (s) => p50p99(s.zero.decision, 2) },
-  { what: 'Decision latency p50 / p99, tinyllama-like model', target: 'SLO ≤ 25 ms p50', source: 'histogram', cell: (s) => p50p99(s.slo?.decision, 25) },
-  { what: 'Planner task p50 / p99 via HTTP, zero-latency', target: '≤ 10 ms p50', source: 'client', cell: (s) => p50p99(s.zero.single.planner?.latency, 10) },
-  { what: 'Verifier task p50 / p99 via HTTP, zero-latency', target: '≤ 10 ms p50', source: 'client', cell: (s) => p50p99(s.zero.single.verifier?.latency, 10) },
-  { what: 'Planner task p50 / p99, tinyllama-like', target: 'SLO ≤ 500 ms p50', source: 'client', cell: (s) => p50p99(s.slo?.single.planner?.latency, 500) },
-  { what: 'Verifier task p50 / p99, tinyllama-like', target: 'SLO ≤ 500 ms p50', source: 'client', cell: (s) => p50p99(s.slo?.single.verifier?.latency, 500) },
-  { what: 'RAG end to end p50 / p99, zero-latency (pipeline overhead)', target: '≤ 25 ms p50', source: 'client', cell: (s) => p50p99(s.zero.rag?.latency, 25) },
-  { what: 'RAG end to end p50 / p99, tinyllama-like', target: 'SLO ≤ 8 s p50', source: 'client', cell: (s) => p50p99(s.slo?.rag?.latency, 8000) },
-  { what: 'Queue time p50 / p99 at 50 % of capacity (planner)', target: '≤ 5 ms p50', source: 'records [histogram]', cell: (s) => queue(s.zero.agent?.at50, 5) },
-  { what: 'Queue time p50 / p99 at 90 % of capacity (planner)', target: 'SLO ≤ 150 ms p50', source: 'records [histogram]', cell: (s) => queue(s.zero.agent?.at90, 150) },
-  { what: 'Success at 90 % of capacity (planner)', target: '≥ 99.9 %', source: 'client', cell: (s) => success(s.zero.agent?.at90, 0.999) },
-  { what: 'Success at 90 % of capacity (pipelines)', target: '≥ 99.9 %', source: 'client', cell: (s) => success(s.zero.pipeline?.sustained, 0.999) },
-  { what: 'Success under 10× overload (planner)', target: 'no failures; shed apart', source: 'client', cell: (s) => success(s.zero.agent?.overload, 1) },
-  { what: 'Success under 10× overload (pipelines)', target: 'no failures; shed apart', source: 'client', cell: (s) => success(s.zero.pipeline?.overload, 1) },
-  { what: 'Throughput, planner intake → completion', target: '', source: 'client', cell: (s) => capacity(s.zero.agent?.capacity) },
-  { what: 'Throughput, pipelines', target: '', source: 'client', cell: (s) => capacity(s.zero.pipeline?.capacity) },
+  {
+    what: 'Decision latency p50 / p99, zero-latency model',
+    target: '≤ 2 ms p50',
+    source: 'histogram',
+    cell: (s) => p50p99(s.zero.decision, 2),
+  },
+  {
+    what: 'Decision latency p50 / p99, pipelines at 90 % of capacity',
+    target: '≤ 2 ms p50',
+    source: 'histogram',
+    cell: (s) => p50p99(s.zero.pipeline?.decisionUnderLoad, 2),
+  },
+  {
+    what: 'Decision latency p50 / p99, tinyllama-like model',
+    target: 'SLO ≤ 25 ms p50',
+    source: 'histogram',
+    cell: (s) => p50p99(s.slo?.decision, 25),
+  },
+  {
+    what: 'Planner task p50 / p99 via HTTP, zero-latency',
+    target: '≤ 10 ms p50',
+    source: 'client',
+    cell: (s) => p50p99(s.zero.single.planner?.latency, 10),
+  },
+  {
+    what: 'Verifier task p50 / p99 via HTTP, zero-latency',
+    target: '≤ 10 ms p50',
+    source: 'client',
+    cell: (s) => p50p99(s.zero.single.verifier?.latency, 10),
+  },
+  {
+    what: 'Planner task p50 / p99, tinyllama-like',
+    target: 'SLO ≤ 500 ms p50',
+    source: 'client',
+    cell: (s) => p50p99(s.slo?.single.planner?.latency, 500),
+  },
+  {
+    what: 'Verifier task p50 / p99, tinyllama-like',
+    target: 'SLO ≤ 500 ms p50',
+    source: 'client',
+    cell: (s) => p50p99(s.slo?.single.verifier?.latency, 500),
+  },
+  {
+    what: 'RAG end to end p50 / p99, zero-latency (pipeline overhead)',
+    target: '≤ 25 ms p50',
+    source: 'client',
+    cell: (s) => p50p99(s.zero.rag?.latency, 25),
+  },
+  {
+    what: 'RAG end to end p50 / p99, tinyllama-like',
+    target: 'SLO ≤ 8 s p50',
+    source: 'client',
+    cell: (s) => p50p99(s.slo?.rag?.latency, 8000),
+  },
+  {
+    what: 'Queue time p50 / p99 at 50 % of capacity (planner)',
+    target: '≤ 5 ms p50',
+    source: 'records [histogram]',
+    cell: (s) => queue(s.zero.agent?.at50, 5),
+  },
+  {
+    what: 'Queue time p50 / p99 at 90 % of capacity (planner)',
+    target: 'SLO ≤ 150 ms p50',
+    source: 'records [histogram]',
+    cell: (s) => queue(s.zero.agent?.at90, 150),
+  },
+  {
+    what: 'Success at 90 % of capacity (planner)',
+    target: '≥ 99.9 %',
+    source: 'client',
+    cell: (s) => success(s.zero.agent?.at90, 0.999),
+  },
+  {
+    what: 'Success at 90 % of capacity (pipelines)',
+    target: '≥ 99.9 %',
+    source: 'client',
+    cell: (s) => success(s.zero.pipeline?.sustained, 0.999),
+  },
+  {
+    what: 'Success under 10× overload (planner)',
+    target: 'no failures; shed apart',
+    source: 'client',
+    cell: (s) => success(s.zero.agent?.overload, 1),
+  },
+  {
+    what: 'Success under 10× overload (pipelines)',
+    target: 'no failures; shed apart',
+    source: 'client',
+    cell: (s) => success(s.zero.pipeline?.overload, 1),
+  },
+  {
+    what: 'Throughput, planner intake → completion',
+    target: '',
+    source: 'client',
+    cell: (s) => capacity(s.zero.agent?.capacity),
+  },
+  {
+    what: 'Throughput, pipelines',
+    target: '',
+    source: 'client',
+    cell: (s) => capacity(s.zero.pipeline?.capacity),
+  },
 ];
 
 function capacity(p: LoadPhase | undefined): string {
@@ -97,7 +192,12 @@ export function sloTable(r: BenchResults): Table {
   return {
     title: 'Platform (✓/✗ against the target)',
     header: ['measure', 'target', ...r.stacks.map(stackHeader), 'source'],
-    rows: ROWS.map((row) => [row.what, row.target, ...r.stacks.map((s) => (s.skipped ? '—' : row.cell(s))), row.source]),
+    rows: ROWS.map((row) => [
+      row.what,
+      row.target,
+      ...r.stacks.map((s) => (s.skipped ? '—' : row.cell(s))),
+      row.source,
+    ]),
   };
 }
 
@@ -115,7 +215,7 @@ export function baselineTable(r: BenchResults): Table {
       per((s) => {
         const task = s.zero.single.planner?.latency.p50;
         const jobs = s.zero.agent?.capacity.tally.okPerS;
-        return `task ${(ratio(task ?? NaN, fastify.latency.p50) || NaN).toFixed(1)}× slower, jobs/s ${fmtPct(ratio(jobs ?? NaN, fastify.perS), 1)} of ceiling`;
+        return `task p50 ${fmtTimes(ratio(task ?? NaN, fastify.latency.p50))} the bare route's, jobs/s ${fmtPct(ratio(jobs ?? NaN, fastify.perS), 1)} of its req/s`;
       }),
     ]);
   }
@@ -126,7 +226,7 @@ export function baselineTable(r: BenchResults): Table {
       per((s) => {
         const q = s.zero.agent?.at50.queue?.records?.p50;
         const jobs = s.zero.agent?.capacity.tally.okPerS;
-        return `queue p50 ${fmtMs(q)} vs ${fmtMs(bullmq.pickup?.p50)}, jobs/s ${fmtPct(ratio(jobs ?? NaN, bullmq.perS), 1)} of ceiling`;
+        return `queue time p50 ${fmtMs(q)} (pickup ${fmtMs(bullmq.pickup?.p50)}), jobs/s ${fmtPct(ratio(jobs ?? NaN, bullmq.perS), 1)} of BullMQ's`;
       }),
     ]);
   }
@@ -140,7 +240,7 @@ export function baselineTable(r: BenchResults): Table {
         per((s) => {
           const e2e = s.zero.rag?.latency.p50;
           const pps = s.zero.pipeline?.capacity.tally.okPerS;
-          return `platform adds ${fmtMs((e2e ?? NaN) - c.p50)} p50, pipelines/s ${fmtPct(ratio(pps ?? NaN, chain.perS ?? NaN), 1)} of chain`;
+          return `platform adds ${fmtMs((e2e ?? NaN) - c.p50)} p50, pipelines/s ${fmtPct(ratio(pps ?? NaN, chain.perS ?? NaN), 1)} of the chain's`;
         }),
       ]);
     } else {
@@ -148,7 +248,11 @@ export function baselineTable(r: BenchResults): Table {
     }
   }
   for (const e of r.baselines.errors) rows.push(['(baseline error)', e, '']);
-  return { title: 'Ceilings (same run, same machine)', header: ['baseline', 'measured', 'platform relative to it'], rows };
+  return {
+    title: 'Ceilings (same run, same machine)',
+    header: ['baseline', 'measured', 'platform relative to it'],
+    rows,
+  };
 }
 
 const STEP_KINDS: Record<string, string> = {
@@ -184,7 +288,8 @@ export function breakdownTable(r: BenchResults): Table {
     });
   }
   return {
-    title: 'Where an answer\u2019s time goes (zero-latency model, p50; step times in whole ms as the orchestrator records them)',
+    title:
+      'Where an answer\u2019s time goes (zero-latency model, p50; step times in whole ms as the orchestrator records them)',
     header: ['part', ...live.map((s) => s.label)],
     rows,
   };
@@ -194,8 +299,14 @@ export function breakdownTable(r: BenchResults): Table {
 export function renderText(t: Table): string {
   const all = [t.header, ...t.rows];
   const widths = t.header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [t.title, line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join('\n');
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [t.title, line(t.header), widths.map((w) => '-'.repeat(w)).join('  '), ...t.rows.map(line)].join(
+    '\n',
+  );
 }
 
 /** A markdown table. */
@@ -211,6 +322,12 @@ export function renderMarkdown(t: Table): string {
 /** Problems worth reading before the numbers: parts that did not run, stacks skipped. */
 export function problemLines(r: BenchResults): string[] {
   const out: string[] = [];
+  const { start, end } = r.machine.loadAvg;
+  if (start > 1 || (end ?? 0) > 3) {
+    out.push(
+      `the machine was busy with other work (1-minute load average ${start} at the start, ${end ?? '?'} at the end, on ${r.machine.cpus} CPUs): tails especially include it`,
+    );
+  }
   for (const s of r.stacks) {
     if (s.skipped) out.push(`${s.label}: skipped — ${s.skipped}`);
     for (const p of s.problems) out.push(`${s.label}: ${p.name} — ${p.reason}`);

@@ -49,7 +49,12 @@ export interface StackResult {
     /** The same questions sent straight to the orchestrator: the mesh hop is the difference. */
     ragDirect?: LoadPhase;
     agent?: { name: string; capacity: LoadPhase; at50: LoadPhase; at90: LoadPhase; overload: LoadPhase };
-    pipeline?: { capacity: LoadPhase; sustained: LoadPhase; overload: LoadPhase; decisionUnderLoad?: Latency };
+    pipeline?: {
+      capacity: LoadPhase;
+      sustained: LoadPhase;
+      overload: LoadPhase;
+      decisionUnderLoad?: Latency;
+    };
   };
   slo?: {
     decision?: Latency;

@@ -3,20 +3,18 @@
  * pipelines under load (capacity, 50 %, 90 %, 10×), first with the zero-latency model (platform
  * overhead), then with the tinyllama-like one (the SLO numbers).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { benchDocuments, benchQuestions, samplePassages } from './corpus.js';
 import { LoopbackClient } from './http-client.js';
 import { jobFire, type JobCall } from './jobs.js';
-import { closedLoop, openLoop, sequential, tally, type Fire, type LoadRun } from './load.js';
+import { closedLoop, interleaved, openLoop, sequential, tally, type Fire, type LoadRun } from './load.js';
+import { fmtMs } from './report.js';
 import { MODEL_PROFILES, groundedAnswer } from './model-profile.js';
 import type { ModelServer } from './model-server-process.js';
 import type { BenchPlan } from './plan.js';
-import { histogramDelta, histogramOf, histogramQuantile, scrape, valueOf, type Histogram } from './prometheus.js';
+import { aroundHistogram, clientLatency, phase, recordsQueue, settle } from './phase.js';
 import type { Latency, LoadPhase, StackResult } from './results.js';
 import type { BenchStack } from './stack.js';
-import { ecdf, summarize } from './stats.js';
 
-const NS = 'sutazai_agents';
 const MAX_IN_FLIGHT = 4096;
 
 /** What the scenarios run against. */
@@ -25,76 +23,6 @@ export interface ScenarioContext {
   model: ModelServer;
   plan: BenchPlan;
   log: (line: string) => void;
-}
-
-function clientLatency(run: LoadRun, withCdf = false): Latency {
-  const ms = run.samples.filter((s) => s.outcome === 'ok').map((s) => s.ms);
-  return { ...summarize(ms), source: 'client', ...(withCdf ? { cdf: ecdf(ms, 120) } : {}) };
-}
-
-function recordsQueue(run: LoadRun): Latency {
-  const q = run.samples.filter((s) => s.outcome === 'ok' && s.queueMs !== undefined).map((s) => s.queueMs ?? 0);
-  return { ...summarize(q), source: 'records' };
-}
-
-/** Quantiles of a histogram delta (min and max are unknown from buckets). */
-export function histogramLatency(h: Histogram | undefined): Latency | undefined {
-  if (!h || h.count <= 0) return undefined;
-  return {
-    count: h.count,
-    mean: h.sum / h.count,
-    min: NaN,
-    max: NaN,
-    p50: histogramQuantile(h, 0.5),
-    p90: histogramQuantile(h, 0.9),
-    p99: histogramQuantile(h, 0.99),
-    source: 'histogram',
-  };
-}
-
-/** Runs `fn` between two scrapes of a service histogram; returns its result and what it added. */
-async function aroundHistogram<T>(
-  url: string | undefined,
-  metric: string,
-  match: Record<string, string>,
-  fn: () => Promise<T>,
-): Promise<[T, Latency | undefined]> {
-  if (!url) return [await fn(), undefined];
-  const before = histogramOf(await scrape(url).catch(() => []), `${NS}_${metric}`, match);
-  const value = await fn();
-  const after = histogramOf(await scrape(url).catch(() => []), `${NS}_${metric}`, match);
-  return [value, after ? histogramLatency(histogramDelta(after, before)) : undefined];
-}
-
-function phase(run: LoadRun, extra: Partial<LoadPhase> = {}): LoadPhase {
-  const parts = new Map<string, number[]>();
-  for (const s of run.samples) {
-    if (s.outcome !== 'ok') continue;
-    for (const [k, v] of Object.entries(s.parts ?? {})) parts.set(k, [...(parts.get(k) ?? []), v]);
-  }
-  const partsP50 = Object.fromEntries([...parts].map(([k, v]) => [k, summarize(v).p50]));
-  return {
-    tally: tally(run),
-    latency: clientLatency(run),
-    notes: run.notes,
-    ...(parts.size ? { partsP50 } : {}),
-    ...extra,
-  };
-}
-
-/** Waits until every agent's queue is empty (after an overload), then a little longer. */
-async function settle(stack: BenchStack, maxMs = 15_000): Promise<void> {
-  const until = Date.now() + maxMs;
-  while (Date.now() < until) {
-    const depths = await Promise.all(
-      [...stack.procs.values()].map(async (p) =>
-        valueOf(await scrape(p.url).catch(() => []), `${NS}_queue_depth`),
-      ),
-    );
-    if (depths.every((d) => d === 0)) break;
-    await sleep(200);
-  }
-  await sleep(300);
 }
 
 /** Ingests the bench corpus through the retriever's job API (setup, not measured). */
@@ -173,15 +101,28 @@ async function loadSeries(
   sizes: BenchPlan['agent'],
   queueSource: { url: string; agent: string } | undefined,
   decisionUrl: string | undefined,
-): Promise<{ capacity: LoadPhase; at50: LoadPhase; at90: LoadPhase; overload: LoadPhase; decision90?: Latency }> {
+): Promise<{
+  capacity: LoadPhase;
+  at50: LoadPhase;
+  at90: LoadPhase;
+  overload: LoadPhase;
+  decision90?: Latency;
+}> {
   const fire: Fire = jobFire(client, call());
   await closedLoop({ concurrency: sizes.concurrency, durationMs: 500, fire }); // warm-up
   const capRun = await closedLoop({ concurrency: sizes.concurrency, durationMs: sizes.capacityMs, fire });
-  const capacity = phase(capRun, { concurrency: sizes.concurrency, queue: { records: recordsQueue(capRun) } });
+  const capacity = phase(capRun, {
+    concurrency: sizes.concurrency,
+    queue: { records: recordsQueue(capRun) },
+  });
   const cap = Math.max(1, capacity.tally.okPerS);
   ctx.log(`  capacity ${cap.toFixed(1)}/s with ${sizes.concurrency} in flight`);
   await settle(ctx.stack);
-  const open = async (factor: number, ms: number, deadlineMs?: number): Promise<[LoadPhase, Latency | undefined]> => {
+  const open = async (
+    factor: number,
+    ms: number,
+    deadlineMs?: number,
+  ): Promise<[LoadPhase, Latency | undefined]> => {
     const f = jobFire(client, call(deadlineMs));
     const rate = cap * factor;
     let decision: Latency | undefined;
@@ -190,8 +131,18 @@ async function loadSeries(
       'queue_time_ms',
       queueSource ? { agent: queueSource.agent } : {},
       async () => {
-        const [r, d] = await aroundHistogram(decisionUrl, 'decision_latency_ms', { agent: 'orchestrator' }, () =>
-          openLoop({ ratePerS: rate, durationMs: ms, maxInFlight: MAX_IN_FLIGHT, drainMs: 45_000, fire: f }),
+        const [r, d] = await aroundHistogram(
+          decisionUrl,
+          'decision_latency_ms',
+          { agent: 'orchestrator' },
+          () =>
+            openLoop({
+              ratePerS: rate,
+              durationMs: ms,
+              maxInFlight: MAX_IN_FLIGHT,
+              drainMs: 45_000,
+              fire: f,
+            }),
         );
         decision = d;
         return r;
@@ -211,11 +162,16 @@ async function loadSeries(
   return { capacity, at50, at90, overload, ...(decision90 ? { decision90 } : {}) };
 }
 
+/**
+ * Each single-task agent, `n` requests, `concurrency` at a time. Above 1 only with the slow model:
+ * the bench's model server answers requests in parallel and the agents are nearly idle, so each
+ * sample is still the latency of a lone request, taken in a fraction of the time.
+ */
 async function singleTasks(
   ctx: ScenarioContext,
   n: number,
   maxMs: number,
-  warmUp: boolean,
+  opts: { warmUp: boolean; concurrency: number },
 ): Promise<Record<string, { latency: Latency; notes: Record<string, number> }>> {
   const out: Record<string, { latency: Latency; notes: Record<string, number> }> = {};
   for (const [agent, call] of Object.entries(singleCalls())) {
@@ -223,8 +179,8 @@ async function singleTasks(
     if (!url) continue;
     const client = new LoopbackClient(url);
     const fire = jobFire(client, call);
-    if (warmUp) await sequential(Math.min(20, n), maxMs, fire);
-    const run = await sequential(n, maxMs, fire);
+    if (opts.warmUp) await sequential(Math.min(20, n), maxMs, fire);
+    const run = await closedLoop({ concurrency: opts.concurrency, durationMs: maxMs, maxRequests: n, fire });
     client.close();
     out[agent] = { latency: clientLatency(run, true), notes: { ...run.notes, ...failures(run) } };
     ctx.log(`  ${agent}: p50 ${out[agent].latency.p50.toFixed(2)} ms over ${run.samples.length}`);
@@ -252,26 +208,34 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
   if (ragUrl) result.ragEntry = stack.url('mesh') ? 'mesh' : 'orchestrator';
 
   ctx.log(`[${stack.label}] single tasks, zero-latency model`);
-  result.zero.single = await singleTasks(ctx, plan.single.n, plan.single.maxMs, true);
+  result.zero.single = await singleTasks(ctx, plan.single.n, plan.single.maxMs, {
+    warmUp: true,
+    concurrency: 1,
+  });
 
   const ragClient = ragUrl ? new LoopbackClient(ragUrl) : undefined;
   if (ragClient && retriever) {
     ctx.log(`[${stack.label}] RAG end to end via ${result.ragEntry}, zero-latency model`);
     const fire = jobFire(ragClient, ragCall());
     await sequential(10, plan.rag.maxMs, fire); // warm-up
-    const [run, decision] = await aroundHistogram(orchestrator, 'decision_latency_ms', { agent: 'orchestrator' }, () =>
-      sequential(plan.rag.n, plan.rag.maxMs, fire),
+    // Through the mesh and straight to the orchestrator in turns: the mesh hop is the difference.
+    const direct = orchestrator && result.ragEntry === 'mesh' ? new LoopbackClient(orchestrator) : undefined;
+    const fires = direct ? [fire, jobFire(direct, ragCall())] : [fire];
+    const [runs, decision] = await aroundHistogram(
+      orchestrator,
+      'decision_latency_ms',
+      { agent: 'orchestrator' },
+      () => interleaved(plan.rag.n, plan.rag.maxMs, fires),
     );
-    result.zero.rag = phase(run, { latency: clientLatency(run, true) });
+    direct?.close();
+    const [run, directRun] = runs;
+    if (run) result.zero.rag = phase(run, { latency: clientLatency(run, true) });
+    if (directRun) result.zero.ragDirect = phase(directRun);
     if (decision) result.zero.decision = decision;
-    ctx.log(`  p50 ${result.zero.rag.latency.p50.toFixed(2)} ms over ${run.samples.length}`);
-    if (orchestrator && result.ragEntry === 'mesh') {
-      const direct = new LoopbackClient(orchestrator);
-      const directRun = await sequential(Math.ceil(plan.rag.n / 2), plan.rag.maxMs / 2, jobFire(direct, ragCall()));
-      direct.close();
-      result.zero.ragDirect = phase(directRun);
-      ctx.log(`  straight to the orchestrator: p50 ${result.zero.ragDirect.latency.p50.toFixed(2)} ms`);
-    }
+    ctx.log(
+      `  p50 ${fmtMs(result.zero.rag?.latency.p50)} over ${run?.samples.length ?? 0}` +
+        (directRun ? `, straight to the orchestrator ${fmtMs(result.zero.ragDirect?.latency.p50)}` : ''),
+    );
   }
 
   const agentName = 'planner';
@@ -289,7 +253,13 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
         { url: agentUrl, agent: agentName },
         undefined,
       );
-      result.zero.agent = { name: agentName, capacity: s.capacity, at50: s.at50, at90: s.at90, overload: s.overload };
+      result.zero.agent = {
+        name: agentName,
+        capacity: s.capacity,
+        at50: s.at50,
+        at90: s.at90,
+        overload: s.overload,
+      };
     }
     client.close();
   }
@@ -308,11 +278,17 @@ export async function measureStack(ctx: ScenarioContext): Promise<StackResult> {
   ctx.log(`[${stack.label}] SLO phase, tinyllama-like model`);
   await ctx.model.setProfile(MODEL_PROFILES.tinyllama);
   try {
-    result.slo = { single: await singleTasks(ctx, plan.slo.singleN, plan.slo.maxMs, false) };
+    const concurrency = plan.slo.concurrency;
+    result.slo = {
+      single: await singleTasks(ctx, plan.slo.singleN, plan.slo.maxMs, { warmUp: false, concurrency }),
+    };
     if (ragClient && retriever) {
       const fire = jobFire(ragClient, ragCall());
-      const [run, decision] = await aroundHistogram(orchestrator, 'decision_latency_ms', { agent: 'orchestrator' }, () =>
-        sequential(plan.slo.ragN, plan.slo.maxMs, fire),
+      const [run, decision] = await aroundHistogram(
+        orchestrator,
+        'decision_latency_ms',
+        { agent: 'orchestrator' },
+        () => closedLoop({ concurrency, durationMs: plan.slo.maxMs, maxRequests: plan.slo.ragN, fire }),
       );
       result.slo.rag = phase(run, { latency: clientLatency(run, true) });
       if (decision) result.slo.decision = decision;

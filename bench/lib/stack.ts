@@ -47,6 +47,8 @@ export interface BenchStack {
   procs: Map<string, StackProc>;
   /** Parts that exited or never became healthy or ready. */
   problems: StackProblem[];
+  /** Set when no agent came up: the stack cannot be measured, and this says why. */
+  unusable?: string;
   /** Base URL of a running part, if it runs. */
   url(name: string): string | undefined;
   stop(): Promise<void>;
@@ -54,12 +56,18 @@ export interface BenchStack {
 
 const HOST = '127.0.0.1';
 
-function tail(file: string, lines = 12): string {
+/** Why a process stopped, from its log: the config error it printed, else its last lines. */
+function exitReason(file: string): string {
+  let lines: string[];
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+    lines = readFileSync(file, 'utf8').trim().split('\n');
   } catch {
     return '';
   }
+  const config = lines.find((l) => l.startsWith('config error:'));
+  if (config) return config;
+  const error = lines.find((l) => /^\w*Error\b|^error:/i.test(l.trim()));
+  return (error ?? lines.slice(-3).join(' ')).slice(0, 300);
 }
 
 async function probe(url: string, path: string): Promise<boolean> {
@@ -97,7 +105,13 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
   const nodeArgs = (name: string): string[] =>
     opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.cpuProfDir, name)}`] : [];
   const procs = new Map<string, StackProc>();
-  const launch = (name: string, dir: string, main: string, port: number, env: Record<string, string>): void => {
+  const launch = (
+    name: string,
+    dir: string,
+    main: string,
+    port: number,
+    env: Record<string, string>,
+  ): void => {
     const logFile = join(logDir, `${name}.log`);
     const fd = openSync(logFile, 'a');
     const child = spawn(process.execPath, [...nodeArgs(name), '--import', 'tsx', main], {
@@ -129,22 +143,29 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
     const code = p.child.exitCode;
     problems.push({
       name: p.name,
-      reason: `${code === null ? 'not healthy in time' : `exited with code ${code}`}: ${tail(p.logFile, 3)}`,
+      reason: `${code === null ? 'not healthy in time' : `exited with code ${code}`}: ${exitReason(p.logFile)}`,
     });
     p.child.kill('SIGKILL');
     procs.delete(p.name);
   });
-  // Ready means warm (model loaded, called agents reachable): measure nothing before that.
-  const ready = await Promise.all([...procs.values()].map((p) => waitFor(p, '/ready', timeout / 2)));
-  [...procs.values()].forEach((p, i) => {
-    if (!ready[i]) problems.push({ name: p.name, reason: 'healthy but never ready (measured anyway)' });
-  });
+  let unusable: string | undefined;
+  if (!agents.some((a) => procs.has(a.agent))) {
+    unusable =
+      problems.find((p) => p.reason.includes('config error'))?.reason ?? problems[0]?.reason ?? 'no agent';
+  } else {
+    // Ready means warm (model loaded, called agents reachable): measure nothing before that.
+    const ready = await Promise.all([...procs.values()].map((p) => waitFor(p, '/ready', timeout / 2)));
+    [...procs.values()].forEach((p, i) => {
+      if (!ready[i]) problems.push({ name: p.name, reason: 'healthy but never ready (measured anyway)' });
+    });
+  }
 
   return {
     label: opts.label,
     dataDir,
     procs,
     problems,
+    ...(unusable === undefined ? {} : { unusable }),
     url: (name) => procs.get(name)?.url,
     async stop() {
       await Promise.all(
