@@ -134,3 +134,29 @@ describe('AgentClient with a base URL resolver', () => {
     expect(check).toEqual({ ok: false, detail: 'unreachable: no live replica' });
   });
 });
+
+describe('AgentClient error mapping', () => {
+  it('reads a child refusing an already-passed deadline as this call running out of time', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => {
+      res.writeHead(422, { 'content-type': 'application/problem+json' });
+      res.end(
+        JSON.stringify({
+          type: 'x',
+          title: 'Deadline is already in the past',
+          status: 422,
+          code: 'deadline_invalid',
+          trace_id: 't',
+          retryable: false,
+        }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(() => r())));
+    const { port } = server.address() as { port: number };
+    const client = new AgentClient({ baseUrl: `http://127.0.0.1:${port}`, name: 'late' });
+    const err = await client.submit(echo('late')).catch((e: unknown) => e);
+    expect(isAgentError(err) && err.code).toBe('deadline_exceeded');
+    expect(isAgentError(err) && err.retryable).toBe(false);
+  });
+});

@@ -293,12 +293,15 @@ export class AgentClient {
       // not JSON
     }
     const retryAfter = Number(res.headers.get('retry-after'));
+    // The deadline we sent passed on the way: that is our deadline expiring, not a bad request.
     const code =
-      problem?.code && isKnownCode(problem.code)
-        ? problem.code
-        : res.status >= 500
-          ? 'dependency_failed'
-          : 'bad_request';
+      problem?.code === 'deadline_invalid'
+        ? 'deadline_exceeded'
+        : problem?.code && isKnownCode(problem.code)
+          ? problem.code
+          : res.status >= 500
+            ? 'dependency_failed'
+            : 'bad_request';
     const retryable =
       problem?.retryable ??
       (res.status === 503 || res.status === 429 || res.status === 409 || res.status >= 500);
