@@ -24,7 +24,7 @@ const KEPT_CODES: ReadonlySet<ErrorCode> = new Set([
  * The {@link AgentCaller} of one orchestration job: runs each step as a job of the capability agent
  * over its job API, with the idempotency key derived from this job and the step, this job's
  * deadline, trace, tenant and cancellation, and relays the child's progress into this job's stream.
- * `step.started` goes out at the child's first event, so it names the child job.
+ * `step.started` goes out once the child job is accepted, so it names the child job.
  */
 export function createHttpCaller(
   links: Readonly<Record<CapabilityAgent, AgentLink>>,
@@ -54,13 +54,12 @@ export function createHttpCaller(
             parentJobId: ctx.jobId,
           },
           {
-            onEvent: async (ev) => {
-              if (jobId === undefined) {
-                jobId = ev.job_id;
-                await ctx.emit('step.started', { step, agent, job_id: jobId });
-              }
-              await relayEvent(ctx, step, agent, ev);
+            onAccepted: async (id) => {
+              jobId = id;
+              await ctx.emit('step.started', { step, agent, job_id: id });
             },
+            // Only generated text is worth streaming; the other steps are awaited in one long poll.
+            ...(agent === 'generator' ? { onEvent: (ev: JobEvent) => relayEvent(ctx, step, agent, ev) } : {}),
           },
         );
         if (rec.status !== 'succeeded') throw childFailure(rec);

@@ -51,9 +51,17 @@ export interface SubmitRequest extends CallContext {
 
 /** Options of {@link AgentClient.run}. */
 export interface RunOptions {
-  /** Every event of the child job, in order, each once (also across reconnects). */
+  /**
+   * Every event of the child job, in order, each once (also across reconnects). Without it the job
+   * is followed by long-polling its record, one exchange instead of an event stream plus a read.
+   */
   onEvent?: (event: JobEvent) => void | Promise<void>;
+  /** Called once the agent accepted the job, with its id. */
+  onAccepted?: (jobId: string) => void | Promise<void>;
 }
+
+/** Longest single long-poll of a job record, in seconds. */
+const LONG_POLL_S = 30;
 
 /**
  * Client of an agent's job API, used between services: submits with an idempotency key and the
@@ -188,13 +196,31 @@ export class AgentClient {
   /** Submits and follows a job to its end; resolves to the terminal record. */
   async run(req: SubmitRequest, opts: RunOptions = {}): Promise<JobRecord> {
     const accepted = await this.submit(req);
+    await opts.onAccepted?.(accepted.job_id);
     try {
-      for await (const ev of this.events(accepted.job_id, req)) await opts.onEvent?.(ev);
+      if (!opts.onEvent) return await this.awaitRecord(accepted.job_id, req);
+      for await (const ev of this.events(accepted.job_id, req)) await opts.onEvent(ev);
     } catch (err) {
       if (req.signal?.aborted) await this.cancel(accepted.job_id, req).catch(() => undefined);
       throw err;
     }
     return this.get(accepted.job_id, req);
+  }
+
+  /** Long-polls a job's record (`Prefer: wait`) until it is terminal. */
+  private async awaitRecord(jobId: string, ctx: CallContext): Promise<JobRecord> {
+    for (;;) {
+      const rec = await this.withRetry(ctx, async (signal) => {
+        const waitS = Math.max(1, Math.min(LONG_POLL_S, Math.ceil((ctx.deadlineAt - Date.now()) / 1000)));
+        const res = await this.fetch(`${await this.url()}/v1/jobs/${encodeURIComponent(jobId)}`, {
+          headers: { ...this.headers(ctx), prefer: `wait=${waitS}` },
+          signal,
+        });
+        if (!res.ok) throw await this.problemError(res);
+        return JobRecord.parse(await res.json());
+      });
+      if (isTerminal(rec.status)) return rec;
+    }
   }
 
   /** The agent's descriptor. */

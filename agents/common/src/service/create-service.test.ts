@@ -107,6 +107,20 @@ describe('job intake', () => {
     expect(slow.statusCode).toBe(202);
   });
 
+  it('long-polls a job record under Prefer: wait', async () => {
+    const { app } = await start();
+    const id = (await submit(app, { kind: 'sleep', input: { ms: 150 } })).json<{ job_id: string }>().job_id;
+    const t0 = Date.now();
+    const res = await app.inject({ url: `/v1/jobs/${id}`, headers: { prefer: 'wait=5' } });
+    expect(res.json<JobRecord>().status).toBe('succeeded');
+    expect(res.headers['preference-applied']).toBe('wait=5');
+    expect(Date.now() - t0).toBeLessThan(4000);
+    const slow = (await submit(app, { kind: 'sleep', input: { ms: 5000 } })).json<{ job_id: string }>()
+      .job_id;
+    const still = await app.inject({ url: `/v1/jobs/${slow}`, headers: { prefer: 'wait=1' } });
+    expect(still.json<JobRecord>().status).toBe('running');
+  });
+
   it('rejects bad input with 4xx problem codes and keeps serving', async () => {
     const { app } = await start({ bodyLimitBytes: 2048 });
     const cases: [InjectOptions, number, string][] = [

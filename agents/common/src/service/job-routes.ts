@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AgentError } from '../contract/errors.js';
-import { JobRequest, SCHEMA_VERSION } from '../contract/schemas.js';
+import { JobRequest, SCHEMA_VERSION, isTerminal } from '../contract/schemas.js';
 import type { JobEngine } from '../jobs/engine.js';
 import { parseIdempotencyKey } from '../jobs/idempotency.js';
 import { zodIssues } from '../jobs/validation.js';
@@ -62,7 +62,16 @@ export function registerJobRoutes(
     return reply.code(result.status).send(result.body);
   });
 
-  app.get('/v1/jobs/:job_id', async (req) => engine.get(req.tenantId, jobIdParam(req)));
+  // `Prefer: wait=N` long-polls: the answer comes when the job ends or N seconds pass.
+  app.get('/v1/jobs/:job_id', async (req, reply) => {
+    const jobId = jobIdParam(req);
+    const rec = await engine.get(req.tenantId, jobId);
+    const waitS = preferWait(req.headers.prefer);
+    if (waitS === undefined || isTerminal(rec.status)) return rec;
+    void reply.header('preference-applied', `wait=${waitS}`);
+    await engine.waitForTerminal(jobId, waitS * 1000);
+    return engine.get(req.tenantId, jobId);
+  });
 
   app.get('/v1/jobs/:job_id/events', async (req, reply) => {
     const jobId = jobIdParam(req);
