@@ -81,7 +81,13 @@ describe('sloTable', () => {
       'client',
     ]);
     const rag = t.rows.find((r) => r[0]?.startsWith('RAG end to end p50 / p99, zero'));
-    expect(rag?.[2]).toBe('40.0 ms / 80.0 ms ✗');
+    expect(rag?.[2]).toBe('40.0 ms / 80.0 ms');
+    // Without the in-process chain there is nothing to subtract: no overhead figure, no verdict.
+    expect(t.rows.find((r) => r[0]?.startsWith('Pipeline overhead'))?.[2]).toBe('n/a');
+    const withChain = results([stack('embedded', 4)]);
+    withChain.baselines.chain = { missing: [], stepP50: {}, latency: latency(12, 20) };
+    const overheadRow = sloTable(withChain).rows.find((r) => r[0]?.startsWith('Pipeline overhead'));
+    expect(overheadRow?.[2]).toBe('28.0 ms ✗');
     expect(t.rows.find((r) => r[0]?.startsWith('Decision latency p50 / p99, tiny'))?.[2]).toBe('n/a');
   });
 });

@@ -11,7 +11,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, discoverAgents, discoverServices } from '../../scripts/lib/workspace.js';
+import { ROOT, planStack } from '../../scripts/lib/workspace.js';
 
 /** One running process of the stack. */
 export interface StackProc {
@@ -94,45 +94,26 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), `sutazai-bench-${opts.label}-`));
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const agents = discoverAgents();
-  const urlEnv = Object.fromEntries(
-    agents.map((a) => [
-      `AGENT_URL_${a.agent.toUpperCase().replace(/-/g, '_')}`,
-      `http://${HOST}:${a.port + opts.portOffset}`,
-    ]),
-  );
   // One folder per process, so each profile is named by the part it measured.
   const nodeArgs = (name: string): string[] =>
     opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.cpuProfDir, name)}`] : [];
   const procs = new Map<string, StackProc>();
-  const launch = (
-    name: string,
-    dir: string,
-    main: string,
-    port: number,
-    env: Record<string, string>,
-  ): void => {
-    const logFile = join(logDir, `${name}.log`);
+  for (const spec of planStack({ host: HOST, portOffset: opts.portOffset, dataDir })) {
+    const logFile = join(logDir, `${spec.name}.log`);
     const fd = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [...nodeArgs(name), '--import', 'tsx', main], {
-      cwd: join(ROOT, dir),
-      env: { ...process.env, ...urlEnv, ...opts.env, ...env },
+    const child = spawn(process.execPath, [...nodeArgs(spec.name), '--import', 'tsx', spec.main], {
+      cwd: join(ROOT, spec.dir),
+      env: { ...process.env, ...opts.env, ...spec.env },
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
-    procs.set(name, { name, port, url: `http://${HOST}:${port}`, child, logFile });
-  };
-  for (const a of agents) {
-    const port = a.port + opts.portOffset;
-    launch(a.agent, a.dir, a.main, port, {
-      AGENT_PORT: String(port),
-      AGENT_HOST: HOST,
-      DATA_DIR: join(dataDir, a.agent),
+    procs.set(spec.name, {
+      name: spec.name,
+      port: spec.port,
+      url: `http://${HOST}:${spec.port}`,
+      child,
+      logFile,
     });
-  }
-  for (const s of discoverServices()) {
-    const port = s.port + opts.portOffset;
-    launch(s.name, s.dir, s.main, port, { MESH_PORT: String(port), MESH_HOST: HOST });
   }
 
   const problems: StackProblem[] = [];
@@ -149,7 +130,7 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
     procs.delete(p.name);
   });
   let unusable: string | undefined;
-  if (!agents.some((a) => procs.has(a.agent))) {
+  if (![...procs.keys()].some((name) => name !== 'mesh')) {
     unusable =
       problems.find((p) => p.reason.includes('config error'))?.reason ?? problems[0]?.reason ?? 'no agent';
   } else {

@@ -131,3 +131,66 @@ export function planReplicas(
   }
   return { slots, notes };
 }
+
+/** One process of a single-replica stack: where it lives, its port and its own environment. */
+export interface LaunchSpec {
+  name: string;
+  dir: string;
+  main: string;
+  port: number;
+  env: Record<string, string>;
+}
+
+/** `AGENT_URL_<NAME>` for every agent, at its registered port shifted by `portOffset`. */
+export function agentUrlEnv(
+  agents: readonly AgentPackage[],
+  host: string,
+  portOffset: number,
+): Record<string, string> {
+  return Object.fromEntries(
+    agents.map((a) => [
+      `AGENT_URL_${a.agent.toUpperCase().replace(/-/g, '_')}`,
+      `http://${host}:${a.port + portOffset}`,
+    ]),
+  );
+}
+
+/**
+ * Every agent and service of a single-replica stack with ports shifted by `portOffset`, each agent
+ * with its own data folder under `dataDir`, and every process told where the agents are.
+ */
+export function planStack(opts: {
+  host: string;
+  portOffset: number;
+  dataDir: string;
+  root?: string;
+}): LaunchSpec[] {
+  const agents = discoverAgents(opts.root);
+  const urls = agentUrlEnv(agents, opts.host, opts.portOffset);
+  const specs: LaunchSpec[] = agents.map((a) => {
+    const port = a.port + opts.portOffset;
+    return {
+      name: a.agent,
+      dir: a.dir,
+      main: a.main,
+      port,
+      env: {
+        ...urls,
+        AGENT_PORT: String(port),
+        AGENT_HOST: opts.host,
+        DATA_DIR: join(opts.dataDir, a.agent),
+      },
+    };
+  });
+  for (const s of discoverServices(opts.root)) {
+    const port = s.port + opts.portOffset;
+    specs.push({
+      name: s.name,
+      dir: s.dir,
+      main: s.main,
+      port,
+      env: { ...urls, MESH_PORT: String(port), MESH_HOST: opts.host },
+    });
+  }
+  return specs;
+}

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, discoverAgents, discoverServices } from '../../../scripts/lib/workspace.js';
+import { ROOT, planStack } from '../../../scripts/lib/workspace.js';
 
 /** One process of the stack under test. */
 export interface StackProcess {
@@ -50,23 +50,12 @@ export async function startStack(opts: {
 }): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sutazai-e2e-'));
   const host = '127.0.0.1';
-  const agents = discoverAgents();
-  const urls = Object.fromEntries(agents.map((a) => [a.agent, `http://${host}:${a.port + opts.portOffset}`]));
-  const urlEnv = Object.fromEntries(
-    Object.entries(urls).map(([n, u]) => [`AGENT_URL_${n.toUpperCase()}`, u]),
-  );
   const procs = new Map<string, StackProcess>();
-  const launch = (
-    name: string,
-    dir: string,
-    main: string,
-    port: number,
-    env: Record<string, string>,
-  ): void => {
+  for (const spec of planStack({ host, portOffset: opts.portOffset, dataDir })) {
     const output: string[] = [];
-    const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      cwd: join(ROOT, dir),
-      env: { ...process.env, LOG_LEVEL: 'info', ...urlEnv, ...env, ...opts.env },
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.main], {
+      cwd: join(ROOT, spec.dir),
+      env: { ...process.env, LOG_LEVEL: 'info', ...spec.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const keep = (b: Buffer): void => {
@@ -75,19 +64,13 @@ export async function startStack(opts: {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    procs.set(name, { name, port, url: `http://${host}:${port}`, child, output });
-  };
-  for (const a of agents) {
-    const port = a.port + opts.portOffset;
-    launch(a.agent, a.dir, a.main, port, {
-      AGENT_PORT: String(port),
-      AGENT_HOST: host,
-      DATA_DIR: join(dataDir, a.agent),
+    procs.set(spec.name, {
+      name: spec.name,
+      port: spec.port,
+      url: `http://${host}:${spec.port}`,
+      child,
+      output,
     });
-  }
-  for (const s of discoverServices()) {
-    const port = s.port + opts.portOffset;
-    launch(s.name, s.dir, s.main, port, { MESH_PORT: String(port), MESH_HOST: host });
   }
   const stack: TestStack = {
     mesh: undefined as unknown as StackProcess,
