@@ -299,7 +299,7 @@ async function main(): Promise<void> {
   console.log('\nSutazAI Agents is up:');
   for (const p of procs)
     console.log(
-      `  ${p.name.padEnd(14)} http://${host}:${p.port}   (/health /ready /metrics /version /v1/agent /openapi.json)`,
+      `  ${p.name.padEnd(14)} http://${host}:${p.port}   (/health /ready /metrics /version ${p.name === 'mesh' ? '/v1/agents' : '/v1/agent'} /openapi.json)`,
     );
   if (mesh) {
     const url = `http://${host}:${mesh.port}`;
