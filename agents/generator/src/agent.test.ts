@@ -1,16 +1,10 @@
-import {
-  AgentMetrics,
-  createLlmFromConfig,
-  loadConfig,
-  noopLogger,
-  type JobEvent,
-  type JobRecord,
-  type LlmClient,
-} from '@sutazai/agent-kit';
+import { type JobEvent, type JobRecord, type LlmClient } from '@sutazai/agent-kit';
 import {
   sleep,
   startFakeOllama,
   startTestService,
+  testLlm,
+  testRuntime,
   type FakeOllama,
   type FakeOllamaPrompt,
   type TestService,
@@ -41,10 +35,7 @@ async function fake(opts: Parameters<typeof startFakeOllama>[0] = {}): Promise<F
 }
 
 function llmFor(url: string, env: Record<string, string> = {}): LlmClient {
-  const config = loadConfig({ OLLAMA_BASE_URL: url, ...env }, GENERATOR);
-  const llm = createLlmFromConfig(config, new AgentMetrics({ namespace: 'test', agent: 'generator' }));
-  if (!llm) throw new Error('no llm');
-  return llm;
+  return testLlm(url, GENERATOR, env);
 }
 
 async function service(opts: GeneratorOptions = {}): Promise<TestService> {
@@ -266,11 +257,7 @@ describe('generate.answer deadline', () => {
 
 describe('buildGenerator', () => {
   it('without OLLAMA_BASE_URL: no model, no readiness check', async () => {
-    const built = buildGenerator({
-      config: loadConfig({}, GENERATOR),
-      logger: noopLogger,
-      metrics: new AgentMetrics({ namespace: 'test', agent: 'generator' }),
-    });
+    const built = buildGenerator(testRuntime({}, GENERATOR));
     expect(built.checks).toBeUndefined();
     expect(built.afterListen).toBeUndefined();
     expect(built.definition.kinds['generate.answer']).toBeDefined();
@@ -281,14 +268,12 @@ describe('buildGenerator', () => {
       models: ['tinyllama', 'qwen2:0.5b'],
       respond: () => 'Run npm start [README.md#0].',
     });
-    const built = buildGenerator({
-      config: loadConfig(
+    const built = buildGenerator(
+      testRuntime(
         { OLLAMA_BASE_URL: ollama.url, MODEL_ID: 'qwen2:0.5b', TEMPERATURE: '0.7', MAX_TOKENS: '77' },
         GENERATOR,
       ),
-      logger: noopLogger,
-      metrics: new AgentMetrics({ namespace: 'test', agent: 'generator' }),
-    });
+    );
     const svc = await startTestService(built.definition, { checks: built.checks ?? [] });
     cleanups.push(() => svc.close(100));
     const before = await svc.app.inject('/ready');

@@ -1,16 +1,10 @@
-import {
-  AgentMetrics,
-  createLlmFromConfig,
-  isAgentError,
-  loadConfig,
-  noopLogger,
-  type JobRecord,
-  type LlmClient,
-} from '@sutazai/agent-kit';
+import { isAgentError, type JobRecord, type LlmClient } from '@sutazai/agent-kit';
 import {
   sleep,
   startFakeOllama,
   startTestService,
+  testLlm,
+  testRuntime,
   type FakeOllama,
   type FakeOllamaPrompt,
   type TestService,
@@ -63,12 +57,7 @@ async function fake(opts: Parameters<typeof startFakeOllama>[0] = {}): Promise<F
 }
 
 function llmFor(url: string): LlmClient {
-  const llm = createLlmFromConfig(
-    loadConfig({ OLLAMA_BASE_URL: url }, PLANNER),
-    new AgentMetrics({ namespace: 'test', agent: 'planner' }),
-  );
-  if (!llm) throw new Error('no llm');
-  return llm;
+  return testLlm(url, PLANNER);
 }
 
 describe('repairPlan', () => {
@@ -187,11 +176,7 @@ describe('plan.create with a model', () => {
 });
 
 describe('buildPlanner', () => {
-  const runtime = (env: Record<string, string>) => ({
-    config: loadConfig(env, PLANNER),
-    logger: noopLogger,
-    metrics: new AgentMetrics({ namespace: 'test', agent: 'planner' }),
-  });
+  const runtime = (env: Record<string, string>) => testRuntime(env, PLANNER);
 
   it('without OLLAMA_BASE_URL: deterministic, no readiness check', () => {
     const built = buildPlanner(runtime({}));

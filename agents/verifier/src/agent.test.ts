@@ -1,16 +1,10 @@
-import {
-  AgentMetrics,
-  createLlmFromConfig,
-  loadConfig,
-  noopLogger,
-  type JobEvent,
-  type JobRecord,
-  type LlmClient,
-} from '@sutazai/agent-kit';
+import { type JobEvent, type JobRecord, type LlmClient } from '@sutazai/agent-kit';
 import {
   sleep,
   startFakeOllama,
   startTestService,
+  testLlm,
+  testRuntime,
   type FakeOllama,
   type FakeOllamaPrompt,
   type TestService,
@@ -43,12 +37,7 @@ async function fake(opts: Parameters<typeof startFakeOllama>[0] = {}): Promise<F
 }
 
 function llmFor(url: string): LlmClient {
-  const llm = createLlmFromConfig(
-    loadConfig({ OLLAMA_BASE_URL: url }, VERIFIER),
-    new AgentMetrics({ namespace: 'test', agent: 'verifier' }),
-  );
-  if (!llm) throw new Error('no llm');
-  return llm;
+  return testLlm(url, VERIFIER);
 }
 
 async function service(opts: VerifierOptions = {}): Promise<TestService> {
@@ -185,11 +174,7 @@ describe('verify.answer with the model as judge', () => {
 });
 
 describe('buildVerifier', () => {
-  const runtime = (env: Record<string, string>) => ({
-    config: loadConfig(env, VERIFIER),
-    logger: noopLogger,
-    metrics: new AgentMetrics({ namespace: 'test', agent: 'verifier' }),
-  });
+  const runtime = (env: Record<string, string>) => testRuntime(env, VERIFIER);
 
   it('without OLLAMA_BASE_URL: lexical only, no readiness check', () => {
     const built = buildVerifier(runtime({}));

@@ -5,3 +5,4 @@ export { runJobBackendConformance } from './job-backend-conformance.js';
 export * from './fixtures/fake-ollama.js';
 export { runVectorStoreConformance, CONFORMANCE_DIMENSIONS } from './vector-store-conformance.js';
 export * from './fixtures/fake-qdrant.js';
+export { testRuntime, testLlm } from './model-fixtures.js';
