@@ -72,9 +72,11 @@ function tokenTexts(events: JobEvent[]): string[] {
 }
 
 describe('generate.answer with the model', () => {
-  it('streams every delta as a token event, in order, and cites the given passages', async () => {
+  it('streams the deltas as token events, in order, and cites the given passages', async () => {
     const prompts: FakeOllamaPrompt[] = [];
     const ollama = await fake({
+      // Tokens spaced as a model generates them: each reaches the stream as its own event.
+      tokenDelayMs: 3,
       respond: (req) => {
         prompts.push(req);
         return 'Run npm start to launch the stack [README.md#0]. It also needs [ghost#9].';
