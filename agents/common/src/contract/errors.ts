@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   deadline_invalid: { status: 422, title: 'Deadline is already in the past', retryable: false },
   quota_exceeded: { status: 429, title: 'Tenant quota exceeded', retryable: true },
   headers_too_large: { status: 431, title: 'Request headers too large', retryable: false },
+  uri_too_long: { status: 414, title: 'Request URI too long', retryable: false },
   internal: { status: 500, title: 'Internal error', retryable: true },
   job_failed: { status: 500, title: 'Job failed', retryable: true },
   output_invalid: {

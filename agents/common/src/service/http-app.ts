@@ -53,6 +53,17 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
     http: { maxHeaderSize: opts.maxHeaderBytes ?? 16 * 1024 },
     return503OnClosing: false,
     forceCloseConnections: true,
+    // Errors the router raises before any hook runs (bad URL encoding, overlong path parameters).
+    frameworkErrors: (error, req, reply) => {
+      req.trace ??= startTrace(req.headers.traceparent);
+      const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'bad_request';
+      metrics.error(code);
+      return sendProblem(
+        req,
+        reply,
+        new AgentError(code, { detail: error.message.slice(0, 200), cause: error }),
+      );
+    },
     clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
       const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
       const problem = toProblem(
