@@ -58,7 +58,7 @@ export function createHttpApp(opts: HttpAppOptions): FastifyInstance {
       req.trace ??= startTrace(req.headers.traceparent);
       const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'uri_too_long' : 'bad_request';
       metrics.error(code);
-      return sendProblem(
+      void sendProblem(
         req,
         reply,
         new AgentError(code, { detail: error.message.slice(0, 200), cause: error }),
