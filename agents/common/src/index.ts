@@ -71,6 +71,6 @@ export {
   type JobBackendFromConfigOptions,
 } from './adapters/backend-from-config.js';
 export { Passage } from './contract/passage.js';
-export { modelDependencies } from './adapters/ollama/model-dependencies.js';
+export { buildWithModel } from './service/model-agent.js';
 export { exitOnSignals } from './service/shutdown.js';
 export { sleep } from './util/sleep.js';

@@ -1,6 +1,5 @@
 import {
-  modelDependencies,
-  createLlmFromConfig,
+  buildWithModel,
   defineKind,
   type AgentDefinition,
   type AgentFactoryResult,
@@ -131,13 +130,12 @@ export function generatorDefinition(opts: GeneratorOptions = {}): AgentDefinitio
 
 /** Builds the generator for a runtime (the kit's `runAgent` calls this): the model from config when one is set. */
 export function buildGenerator(rt: AgentRuntime): AgentFactoryResult {
-  const llm = createLlmFromConfig(rt.config, rt.metrics);
-  const definition = generatorDefinition({
-    ...(llm ? { llm } : {}),
-    model: rt.config.modelId,
-    temperature: rt.config.temperature,
-    maxTokens: rt.config.maxTokens,
-  });
-  if (!llm) return { definition };
-  return { definition, ...modelDependencies(llm) };
+  return buildWithModel(rt, (llm) =>
+    generatorDefinition({
+      ...(llm ? { llm } : {}),
+      model: rt.config.modelId,
+      temperature: rt.config.temperature,
+      maxTokens: rt.config.maxTokens,
+    }),
+  );
 }

@@ -1,6 +1,5 @@
 import {
-  modelDependencies,
-  createLlmFromConfig,
+  buildWithModel,
   defineKind,
   isAgentError,
   type AgentDefinition,
@@ -82,10 +81,5 @@ export function plannerDefinition(opts: PlannerOptions = {}): AgentDefinition {
 
 /** Builds the planner for a runtime (the kit's `runAgent` calls this): the model path when a model is configured. */
 export function buildPlanner(rt: AgentRuntime): AgentFactoryResult {
-  const llm = createLlmFromConfig(rt.config, rt.metrics);
-  if (!llm) return { definition: plannerDefinition() };
-  return {
-    definition: plannerDefinition({ llm, model: rt.config.modelId }),
-    ...modelDependencies(llm),
-  };
+  return buildWithModel(rt, (llm) => plannerDefinition(llm ? { llm, model: rt.config.modelId } : {}));
 }

@@ -1,6 +1,5 @@
 import {
-  modelDependencies,
-  createLlmFromConfig,
+  buildWithModel,
   defineKind,
   isAgentError,
   type AgentDefinition,
@@ -138,12 +137,7 @@ export function verifierDefinition(opts: VerifierOptions = {}): AgentDefinition 
 
 /** Builds the verifier for a runtime (the kit's `runAgent` calls this): a model judge when a model is configured. */
 export function buildVerifier(rt: AgentRuntime): AgentFactoryResult {
-  const llm = createLlmFromConfig(rt.config, rt.metrics);
-  const definition = verifierDefinition({
-    ...(llm ? { llm } : {}),
-    model: rt.config.modelId,
-    maxTokens: rt.config.maxTokens,
-  });
-  if (!llm) return { definition };
-  return { definition, ...modelDependencies(llm) };
+  return buildWithModel(rt, (llm) =>
+    verifierDefinition({ ...(llm ? { llm } : {}), model: rt.config.modelId, maxTokens: rt.config.maxTokens }),
+  );
 }
