@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { waitForOk } from './lib/processes.js';
 import { ROOT, discoverAgents, discoverServices, planReplicas } from './lib/workspace.js';
 
 interface Proc {
@@ -149,18 +150,12 @@ function launch(name: string, cwd: string, main: string, env: Record<string, str
 }
 
 async function waitHealthy(p: Proc, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (p.child.exitCode !== null) throw new Error(`${p.name} exited with code ${p.child.exitCode}`);
-    try {
-      const res = await fetch(`http://${host}:${p.port}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`${p.name} did not become healthy on port ${p.port} within ${timeoutMs} ms`);
+  if (await waitForOk(`http://${host}:${p.port}/health`, p.child, timeoutMs)) return;
+  throw new Error(
+    p.child.exitCode !== null
+      ? `${p.name} exited with code ${p.child.exitCode}`
+      : `${p.name} did not become healthy on port ${p.port} within ${timeoutMs} ms`,
+  );
 }
 
 /** Waits until the mesh lists every started replica in the registry (each announces after it listens). */

@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { stopProcesses, waitForOk } from '../../scripts/lib/processes.js';
 import { ROOT, planStack } from '../../scripts/lib/workspace.js';
 
 /** One running process of the stack. */
@@ -70,23 +70,9 @@ function exitReason(file: string): string {
   return (error ?? lines.slice(-3).join(' ')).slice(0, 300);
 }
 
-async function probe(url: string, path: string): Promise<boolean> {
-  try {
-    return (await fetch(`${url}${path}`, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
 /** Waits until `path` answers 2xx; false when the process exits or the time runs out. */
-async function waitFor(p: StackProc, path: string, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return false;
-    if (await probe(p.url, path)) return true;
-    await sleep(150);
-  }
-  return false;
+function waitFor(p: StackProc, path: string, timeoutMs: number): Promise<boolean> {
+  return waitForOk(`${p.url}${path}`, p.child, timeoutMs);
 }
 
 /** Starts every discovered agent and service; resolves once each is ready or given up on. */
@@ -149,16 +135,7 @@ export async function startStack(opts: StackOptions): Promise<BenchStack> {
     ...(unusable === undefined ? {} : { unusable }),
     url: (name) => procs.get(name)?.url,
     async stop() {
-      await Promise.all(
-        [...procs.values()].map(async (p) => {
-          if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-          const exited = new Promise((r) => p.child.once('exit', r));
-          p.child.kill('SIGTERM');
-          const t = setTimeout(() => p.child.kill('SIGKILL'), 8000);
-          await exited;
-          clearTimeout(t);
-        }),
-      );
+      await stopProcesses([...procs.values()].map((p) => p.child));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

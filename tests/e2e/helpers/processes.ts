@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcesses, waitForOk } from '../../../scripts/lib/processes.js';
 import { ROOT, planStack } from '../../../scripts/lib/workspace.js';
 
 /** One process of the stack under test. */
@@ -23,21 +24,11 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 async function healthy(url: string, child: ChildProcess, timeoutMs: number, output: string[]): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null)
-      throw new Error(`process exited (${child.exitCode}):\n${output.slice(-20).join('\n')}`);
-    try {
-      if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok) return;
-    } catch {
-      // not yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} not healthy in ${timeoutMs} ms:\n${output.slice(-20).join('\n')}`);
+  if (await waitForOk(`${url}/health`, child, timeoutMs)) return;
+  const why =
+    child.exitCode !== null ? `process exited (${child.exitCode})` : `${url} not healthy in ${timeoutMs} ms`;
+  throw new Error(`${why}:\n${output.slice(-20).join('\n')}`);
 }
 
 /**
@@ -80,16 +71,7 @@ export async function startStack(opts: {
       procs.get(name)?.child.kill('SIGKILL');
     },
     async stop() {
-      await Promise.all(
-        [...procs.values()].map(async (p) => {
-          if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-          const exited = new Promise((r) => p.child.once('exit', r));
-          p.child.kill('SIGTERM');
-          const t = setTimeout(() => p.child.kill('SIGKILL'), 8000);
-          await exited;
-          clearTimeout(t);
-        }),
-      );
+      await stopProcesses([...procs.values()].map((p) => p.child));
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
